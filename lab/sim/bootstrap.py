@@ -1,0 +1,308 @@
+"""The objects a freshly installed cluster already has.
+
+What `kubeadm init` (or a binary install, or minikube) leaves behind before
+the learner types anything: the four namespaces, the Nodes, the
+`kubernetes` Service on the first IP of the service range with its
+Endpoints and EndpointSlice, the kube-dns Service on the tenth IP, and the
+kube-proxy, coredns and kube-root-ca.crt ConfigMaps. Everything goes
+through the apiserver, so it is defaulted, allocated and validated like any
+object a learner creates.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .api.server import ApiServer
+from .profiles import NodeSpec, Profile
+
+NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
+
+CA_CERT = """-----BEGIN CERTIFICATE-----
+MIIDBTCCAe2gAwIBAgIIPxI3OTE2NzcwDQYJKoZIhvcNAQELBQAwFTETMBEGA1UE
+AxMKa3ViZXJuZXRlczAeFw0yNjExMjgwNzU1MDBaFw0zNjExMjYwODAwMDBaMBUx
+EzARBgNVBAMTCmt1YmVybmV0ZXMwggEiMA0GCSqGSIb3DQEBAQUAA4IBDwAwggEK
+AoIBAQC7kZ0Q2bXh3l6sV9m1t5Q8a0v3Xj4c2n8m9p1Yq7r5s6t0u3w2x4y6z8A1
+-----END CERTIFICATE-----
+"""
+
+
+def node_object(profile: Profile, node: NodeSpec) -> dict[str, Any]:
+    labels = {
+        "beta.kubernetes.io/arch": "amd64",
+        "beta.kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        "kubernetes.io/hostname": node.name,
+        "kubernetes.io/os": "linux",
+    }
+    spec: dict[str, Any] = {"podCIDR": node.pod_cidr, "podCIDRs": [node.pod_cidr]}
+    if node.control_plane:
+        labels["node-role.kubernetes.io/control-plane"] = ""
+        labels["node.kubernetes.io/exclude-from-external-load-balancers"] = ""
+        if not node.schedulable:
+            spec["taints"] = [{"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}]
+    resources = {"cpu": "2", "ephemeral-storage": "17394Mi", "hugepages-1Gi": "0", "hugepages-2Mi": "0",
+                 "memory": "3861300Ki", "pods": "110"}
+    allocatable = dict(resources, **{"ephemeral-storage": "16415037823", "memory": "3758900Ki"})
+    now = profile.cluster_created
+    conditions = [
+        ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+        ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+        ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+        ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+    ]
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "annotations": {
+                "node.alpha.kubernetes.io/ttl": "0",
+                "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+            },
+            "labels": labels,
+            "name": node.name,
+        },
+        "spec": spec,
+        "status": {
+            "addresses": [{"address": node.ip, "type": "InternalIP"}, {"address": node.name, "type": "Hostname"}],
+            "allocatable": allocatable,
+            "capacity": resources,
+            "conditions": [
+                {"lastHeartbeatTime": now, "lastTransitionTime": now, "message": msg, "reason": reason,
+                 "status": status, "type": ctype}
+                for ctype, status, reason, msg in conditions
+            ],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+            "nodeInfo": {
+                "architecture": "amd64",
+                "bootID": "",
+                "containerRuntimeVersion": profile.container_runtime,
+                "kernelVersion": profile.kernel_version,
+                "kubeProxyVersion": profile.kubernetes_version,
+                "kubeletVersion": profile.kubernetes_version,
+                "machineID": "",
+                "operatingSystem": "linux",
+                "osImage": profile.os_image,
+                "systemUUID": "",
+            },
+        },
+    }
+
+
+def kubernetes_service(api: ApiServer) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"labels": {"component": "apiserver", "provider": "kubernetes"},
+                     "name": "kubernetes", "namespace": "default"},
+        "spec": {
+            "clusterIP": api.ips.nth(1),
+            "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": api.config.secure_port}],
+            "sessionAffinity": "None",
+            "type": "ClusterIP",
+        },
+    }
+
+
+def kube_dns_service(profile: Profile) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"},
+            "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"},
+            "name": "kube-dns",
+            "namespace": "kube-system",
+        },
+        "spec": {
+            "clusterIP": profile.cluster_dns,
+            "ports": [
+                {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
+                {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
+                {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153},
+            ],
+            "selector": {"k8s-app": "kube-dns"},
+        },
+    }
+
+
+def kubernetes_endpoints(profile: Profile, port: int) -> list[dict[str, Any]]:
+    ip = profile.control_plane_node.ip
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Endpoints",
+            "metadata": {"labels": {"endpointslice.kubernetes.io/skip-mirror": "true"},
+                         "name": "kubernetes", "namespace": "default"},
+            "subsets": [{"addresses": [{"ip": ip}], "ports": [{"name": "https", "port": port, "protocol": "TCP"}]}],
+        },
+        {
+            "apiVersion": "discovery.k8s.io/v1",
+            "kind": "EndpointSlice",
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": [ip], "conditions": {"ready": True}}],
+            "metadata": {"labels": {"kubernetes.io/service-name": "kubernetes"},
+                         "name": "kubernetes", "namespace": "default"},
+            "ports": [{"name": "https", "port": port, "protocol": "TCP"}],
+        },
+    ]
+
+
+def kube_proxy_config(profile: Profile) -> dict[str, Any]:
+    mode = "" if profile.proxy_mode == "iptables" else profile.proxy_mode
+    config = f"""apiVersion: kubeproxy.config.k8s.io/v1alpha1
+bindAddress: 0.0.0.0
+bindAddressHardFail: false
+clientConnection:
+  acceptContentTypes: ""
+  burst: 0
+  contentType: ""
+  kubeconfig: /var/lib/kube-proxy/kubeconfig.conf
+  qps: 0
+clusterCIDR: {profile.pod_network}
+configSyncPeriod: 0s
+conntrack:
+  maxPerCore: null
+  min: null
+  tcpBeLiberal: false
+  tcpCloseWaitTimeout: null
+  tcpEstablishedTimeout: null
+  udpStreamTimeout: 0s
+  udpTimeout: 0s
+detectLocal:
+  bridgeInterface: ""
+  interfaceNamePrefix: ""
+detectLocalMode: ""
+enableProfiling: false
+healthzBindAddress: ""
+hostnameOverride: ""
+iptables:
+  localhostNodePorts: null
+  masqueradeAll: false
+  masqueradeBit: null
+  minSyncPeriod: 0s
+  syncPeriod: 0s
+ipvs:
+  excludeCIDRs: null
+  minSyncPeriod: 0s
+  scheduler: ""
+  strictARP: false
+  syncPeriod: 0s
+  tcpFinTimeout: 0s
+  tcpTimeout: 0s
+  udpTimeout: 0s
+kind: KubeProxyConfiguration
+logging:
+  flushFrequency: 0
+  options:
+    json:
+      infoBufferSize: "0"
+    text:
+      infoBufferSize: "0"
+  verbosity: 0
+metricsBindAddress: ""
+mode: "{mode}"
+nftables:
+  masqueradeAll: false
+  masqueradeBit: null
+  minSyncPeriod: 0s
+  syncPeriod: 0s
+nodePortAddresses: null
+oomScoreAdj: null
+portRange: ""
+showHiddenMetricsForVersion: ""
+winkernel:
+  enableDSR: false
+  forwardHealthCheckVip: false
+  networkName: ""
+  rootHnsEndpointName: ""
+  sourceVip: ""
+"""
+    server = f"https://{profile.control_plane_node.ip}:{profile.apiserver_port}"
+    kubeconfig = f"""apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt
+    server: {server}
+  name: default
+contexts:
+- context:
+    cluster: default
+    namespace: default
+    user: default
+  name: default
+current-context: default
+users:
+- name: default
+  user:
+    tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token
+"""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"labels": {"app": "kube-proxy"}, "name": "kube-proxy", "namespace": "kube-system"},
+        "data": {"config.conf": config, "kubeconfig.conf": kubeconfig},
+    }
+
+
+def coredns_config(profile: Profile) -> dict[str, Any]:
+    corefile = f""".:53 {{
+    errors
+    health {{
+       lameduck 5s
+    }}
+    ready
+    kubernetes {profile.cluster_domain} in-addr.arpa ip6.arpa {{
+       pods insecure
+       fallthrough in-addr.arpa ip6.arpa
+       ttl 30
+    }}
+    prometheus :9153
+    forward . /etc/resolv.conf {{
+       max_concurrent 1000
+    }}
+    cache 30 {{
+       disable success {profile.cluster_domain}
+       disable denial {profile.cluster_domain}
+    }}
+    loop
+    reload
+    loadbalance
+}}
+"""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "coredns", "namespace": "kube-system"},
+        "data": {"Corefile": corefile},
+    }
+
+
+def root_ca(namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"annotations": {"kubernetes.io/description": (
+            "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints "
+            "such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across "
+            "distributions of Kubernetes clusters.")},
+            "name": "kube-root-ca.crt", "namespace": namespace},
+        "data": {"ca.crt": CA_CERT},
+    }
+
+
+def bootstrap_objects(api: ApiServer, profile: Profile) -> None:
+    """Create what the installer leaves behind, in the order it does."""
+    for ns in NAMESPACES:
+        api.create({"apiVersion": "v1", "kind": "Namespace",
+                    "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}}})
+    api.create(kubernetes_service(api))
+    for obj in kubernetes_endpoints(profile, api.config.secure_port):
+        api.create(obj)
+    for node in profile.nodes:
+        api.create(node_object(profile, node))
+    for ns in NAMESPACES:
+        api.create(root_ca(ns))
+    api.create(kube_proxy_config(profile))
+    api.create(coredns_config(profile))
+    api.create(kube_dns_service(profile))

@@ -1,0 +1,232 @@
+"""A World: one simulated cluster with its hosts, store, clock and RNG.
+
+`World.from_profile("kubeadm")` builds a fresh cluster; `world.run(line)`
+runs a shell command line on a host; `to_state()` / `from_state()` turn the
+whole world into JSON and back, so the Django layer can persist it and the
+same commands give the same output, byte for byte.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .api.resources import by_kind
+from .api.server import ApiServer, ApiServerConfig
+from .api.store import Store
+from .apiserver_manifest import MANIFEST_PATH, ManifestError, parse_manifest, render_manifest
+from .bootstrap import bootstrap_objects
+from .clock import Clock, parse_time
+from .fs import HostFS
+from .profiles import Profile, load_profile
+
+STATE_VERSION = 1
+
+
+@dataclass
+class Host:
+    """A machine a learner can type on: a node, or the external client."""
+
+    name: str
+    ip: str
+    role: str  # "node" or "external"
+    fs: HostFS = field(default_factory=HostFS)
+    control_plane: bool = False
+    #: heartbeats and kubelet on (a node's power switch, for the living cluster)
+    powered: bool = True
+
+
+class World:
+    """Store + apiserver + clock + hosts. Pure Python; no Django."""
+
+    def __init__(self, profile: Profile, seed: int = 0, *, _bootstrap: bool = True):
+        self.profile = profile
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.clock = Clock(parse_time(profile.cluster_created))
+        self.store = Store()
+        self.revision = 0
+        cp = profile.control_plane_node
+        self.api = ApiServer(self.store, self.clock, self.rng, ApiServerConfig(
+            service_cluster_ip_range=profile.service_cluster_ip_range,
+            service_node_port_range=profile.service_node_port_range,
+            advertise_address=cp.ip, secure_port=profile.apiserver_port))
+        self.hosts: dict[str, Host] = {}
+        for node in profile.nodes:
+            self.hosts[node.name] = Host(node.name, node.ip, "node", self._new_fs(), node.control_plane)
+        self.hosts[profile.external_name] = Host(profile.external_name, profile.external_ip, "external",
+                                                 self._new_fs())
+        self._manifest_digest = ""
+        self._tickers: list[Callable[[], None]] = []
+        if _bootstrap:
+            self._write_host_files()
+            bootstrap_objects(self.api, profile)
+            self._manifest_digest = self._digest(self.manifest_text())
+            # The learner arrives some time after the cluster was installed.
+            self.clock.elapsed = (parse_time(profile.lab_start) - parse_time(profile.cluster_created)).total_seconds()
+
+    # -- construction --------------------------------------------------------
+    @classmethod
+    def from_profile(cls, profile: str = "kubeadm", seed: int = 0) -> "World":
+        return cls(load_profile(profile), seed)
+
+    def _new_fs(self) -> HostFS:
+        return HostFS(clock=lambda: self.clock.now.timestamp())
+
+    def _write_host_files(self) -> None:
+        for host in self.hosts.values():
+            host.fs.mkdir("/etc", parents=True)
+            host.fs.write("/etc/hostname", host.name + "\n")
+        cp = self.hosts[self.profile.control_plane]
+        cp.fs.mkdir("/etc/kubernetes/manifests", parents=True)
+        cp.fs.write(MANIFEST_PATH, render_manifest(self.profile))
+
+    @property
+    def default_host(self) -> str:
+        return self.profile.control_plane
+
+    @property
+    def nodes(self) -> list[Host]:
+        return [h for h in self.hosts.values() if h.role == "node"]
+
+    # -- the apiserver's static Pod ------------------------------------------
+    def manifest_text(self) -> str | None:
+        fs = self.hosts[self.profile.control_plane].fs
+        return fs.read(MANIFEST_PATH) if fs.isfile(MANIFEST_PATH) else None
+
+    @staticmethod
+    def _digest(text: str | None) -> str:
+        return hashlib.sha256((text or "").encode()).hexdigest()
+
+    def sync_apiserver(self) -> None:
+        """Restart the apiserver when its manifest changed, as the kubelet does."""
+        text = self.manifest_text()
+        digest = self._digest(text)
+        if digest == self._manifest_digest:
+            return
+        self._manifest_digest = digest
+        if text is None:
+            self.api.up = False
+            return
+        try:
+            config = parse_manifest(text, self.api.config)
+        except ManifestError:
+            self.api.up = False
+            return
+        self.api.reconfigure(config)
+        self.api.up = True
+
+    # -- running commands ----------------------------------------------------
+    def run(self, line: str, host: str | None = None, stdin: str = "") -> Any:
+        """Run one command line on a host in a fresh shell session."""
+        from .shell.session import ShellSession
+        import lab.sim.commands  # noqa: F401  (registers kubectl and friends)
+
+        session = ShellSession(self, host or self.default_host)
+        return session.run(line, stdin)
+
+    # -- time ------------------------------------------------------------------
+    def on_tick(self, callback: Callable[[], None]) -> None:
+        """Controllers that reconcile whenever time moves or state changes."""
+        self._tickers.append(callback)
+
+    def settle(self) -> None:
+        """Let controllers react to what just changed, without moving the clock."""
+        for _ in range(50):
+            before = self.store.revision
+            for tick in list(self._tickers):
+                tick()
+            if self.store.revision == before:
+                return
+
+    def next_event_time(self) -> float | None:
+        return self.clock.next_due()
+
+    def step(self) -> bool:
+        """Run the next timer, whenever it is due; False when there is none."""
+        timer = self.clock.pop_due(float("inf"))
+        if timer is None:
+            return False
+        if timer.callback:
+            timer.callback()
+        self.settle()
+        return True
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward, firing every timer due on the way."""
+        until = self.clock.elapsed + max(0.0, float(seconds))
+        self.settle()
+        while True:
+            timer = self.clock.pop_due(until)
+            if timer is None:
+                break
+            if timer.callback:
+                timer.callback()
+            self.settle()
+        self.clock.elapsed = until
+        self.settle()
+
+    # -- persistence -----------------------------------------------------------
+    def to_state(self) -> dict[str, Any]:
+        """Everything needed to rebuild this world, as JSON-compatible data."""
+        version, internal, gauss = self.rng.getstate()
+        objects = []
+        for (resource, namespace, name), obj in self.store.all_items():
+            objects.append({
+                "resource": resource,
+                "apiVersion": obj.get("apiVersion", ""),
+                "kind": obj.get("kind", ""),
+                "namespace": namespace,
+                "name": name,
+                "resourceVersion": obj["metadata"].get("resourceVersion", ""),
+                "object": obj,
+            })
+        return {
+            "version": STATE_VERSION,
+            "profile": self.profile.name,
+            "seed": self.seed,
+            "clock": self.clock.elapsed,
+            "rng": [version, list(internal), gauss],
+            "storeRevision": self.store.revision,
+            "revision": self.revision,
+            "apiserverUp": self.api.up,
+            "manifestDigest": self._manifest_digest,
+            "objects": objects,
+            "files": {name: host.fs.to_state() for name, host in self.hosts.items()},
+            "hosts": {name: {"powered": host.powered} for name, host in self.hosts.items()},
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> "World":
+        import copy
+
+        world = cls(load_profile(state["profile"]), state.get("seed", 0), _bootstrap=False)
+        version, internal, gauss = state["rng"]
+        world.rng.setstate((version, tuple(internal), gauss))
+        world.clock.elapsed = float(state["clock"])
+        world.store.revision = int(state["storeRevision"])
+        world.revision = int(state.get("revision", 0))
+        for row in state["objects"]:
+            obj = copy.deepcopy(row["object"])
+            resource = row.get("resource") or by_kind(obj["apiVersion"], obj["kind"]).group_resource
+            world.store.load(resource, obj)
+        for name, fs_state in state.get("files", {}).items():
+            if name in world.hosts:
+                fs = HostFS.from_state(fs_state)
+                fs.clock = lambda: world.clock.now.timestamp()
+                world.hosts[name].fs = fs
+        for name, host_state in state.get("hosts", {}).items():
+            if name in world.hosts:
+                world.hosts[name].powered = bool(host_state.get("powered", True))
+        world._manifest_digest = state.get("manifestDigest", "")
+        text = world.manifest_text()
+        config = world.api.config
+        if text is not None:
+            try:
+                config = parse_manifest(text, world.api.config)
+            except ManifestError:
+                pass
+        world.api.reconfigure(config)
+        world.api.up = bool(state.get("apiserverUp", True))
+        return world
