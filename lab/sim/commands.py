@@ -1,0 +1,5 @@
+"""Registers every command a simulated host offers (shell built-ins, kubectl ...)."""
+from __future__ import annotations
+
+from .kubectl import command as _kubectl  # noqa: F401
+from .kubectl import commands as _kubectl_subcommands  # noqa: F401
