@@ -1,0 +1,1 @@
+"""awk subset (see below)."""

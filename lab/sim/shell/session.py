@@ -1,0 +1,164 @@
+"""A login shell on one simulated host: `ShellSession(world, host_name)`.
+
+Keeps variables, exports, cwd, aliases and history between input lines,
+as an interactive bash does, and returns every line's output as a Result
+whose chunks keep stdout and stderr interleaved in the order written.
+"""
+from __future__ import annotations
+
+import posixpath
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from .context import Input, TerminalSink
+from .interp import (ExitShell, Interrupted, LoopControl, ReturnFromFunction, Shell, ShellState,
+                     incomplete_message, syntax_message)
+from .lexer import Incomplete, Lexer, ShellSyntaxError
+from .parser import Parser
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/root/bin"
+DEFAULT_LOOP_BUDGET = 1000
+
+
+@dataclass
+class Result:
+    stdout: str = ""
+    stderr: str = ""
+    status: int = 0
+    chunks: list[tuple[str, str]] = field(default_factory=list)
+
+
+class ShellSession:
+    """`interrupt` is a threading.Event the terminal sets on Ctrl-C; loops
+    and commands poll it. `loop_budget` bounds loop iterations per line."""
+
+    def __init__(self, world: Any, host_name: str, loop_budget: int = DEFAULT_LOOP_BUDGET):
+        self.world = world
+        self.host_name = host_name
+        self.host = world.hosts[host_name]
+        self.fs = self.host.fs
+        if getattr(self.fs, "clock", None) is None:
+            clock = getattr(world, "clock", None)
+            if clock is not None and hasattr(clock, "now"):
+                self.fs.clock = lambda: clock.now.timestamp()
+        self.loop_budget = loop_budget
+        self.interrupt = threading.Event()
+        self.iterations = 0
+        self.history: list[str] = []
+        self.exited = False
+        self.pid = 1000 + sum(map(ord, host_name)) % 9000
+        self._rng_state = self.pid
+        self.prompt_char = "$"
+        env = {
+            "HOSTNAME": host_name, "USER": "root", "LOGNAME": "root", "HOME": "/root",
+            "SHELL": "/bin/bash", "TERM": "xterm", "PATH": DEFAULT_PATH,
+            "PWD": "/root", "LANG": "en_US.UTF-8", "SHLVL": "1",
+        }
+        self.state = ShellState(vars=dict(env), exported=set(env), cwd="/root")
+        if not self.fs.isdir("/root"):
+            self.fs.mkdir("/root", parents=True)
+
+    # -- prompt ---------------------------------------------------------------
+    def prompt(self) -> str:
+        """`[root@kube-node01 yaml]$ ` (bash's `[\\u@\\h \\W]\\$ `)."""
+        cwd = self.state.cwd
+        home = self.state.vars.get("HOME", "/root")
+        if cwd == home:
+            d = "~"
+        elif cwd == "/":
+            d = "/"
+        else:
+            d = posixpath.basename(cwd)
+        host = self.host_name.split(".")[0]
+        return f"[root@{host} {d}]{self.prompt_char} "
+
+    @property
+    def cwd(self) -> str:
+        return self.state.cwd
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.state.vars
+
+    def rng_next(self) -> int:
+        """$RANDOM from a private LCG (deterministic per host)."""
+        self._rng_state = (self._rng_state * 1103515245 + 12345) & 0x7FFFFFFF
+        return (self._rng_state >> 16) & 0x7FFF
+
+    # -- input ----------------------------------------------------------------
+    @staticmethod
+    def needs_more(text: str) -> bool:
+        """True when bash would show its `> ` continuation prompt: open
+        quotes, unfinished here-documents, compound commands or pipes."""
+        try:
+            lx = Lexer(text)
+            toks = lx.tokenize()
+            if any(t.heredoc is not None and not t.heredoc.terminated for t in toks):
+                return True
+            Parser(toks).parse_program()
+        except Incomplete:
+            return True
+        except ShellSyntaxError:
+            return False
+        return text.endswith("\\\n") or text.endswith("\\")
+
+    def run(self, line: str, stdin: str = "") -> Result:
+        """Run one input line (which may span several lines)."""
+        chunks: list[tuple[str, str]] = []
+        out, err = TerminalSink(chunks, "out"), TerminalSink(chunks, "err")
+        self.interrupt.clear()
+        self.iterations = 0
+        if line.strip():
+            self.history.append(line.rstrip("\n"))
+        status = self._run(line, stdin, out, err)
+        return Result(
+            stdout="".join(t for s, t in chunks if s == "out"),
+            stderr="".join(t for s, t in chunks if s == "err"),
+            status=status, chunks=chunks)
+
+    def _run(self, line: str, stdin: str, out: TerminalSink, err: TerminalSink) -> int:
+        try:
+            lx = Lexer(line)
+            toks = lx.tokenize()
+            tree = Parser(toks).parse_program()
+        except ShellSyntaxError as e:
+            err.write(syntax_message(e) + "\n")
+            self.state.status = 2
+            return 2
+        except Incomplete as e:
+            err.write(incomplete_message(e))
+            self.state.status = 2
+            return 2
+        for t in toks:
+            hd = t.heredoc
+            if hd is not None and not hd.terminated:
+                err.write(f"bash: warning: here-document at line {hd.line} delimited by "
+                          f"end-of-file (wanted `{hd.delimiter}')\n")
+        shell = Shell(self, self.state, {1: out, 2: err}, Input(stdin, is_tty=not stdin))
+        try:
+            status = shell.run_list(tree)
+        except ExitShell as e:
+            self.exited = True
+            status = e.status
+        except Interrupted as e:
+            err.write(e.message)
+            status = 130
+        except (LoopControl, ReturnFromFunction):
+            status = 0
+        self.state.status = status
+        return status
+
+    # -- persistence ------------------------------------------------------------
+    def to_state(self) -> dict:
+        st = self.state
+        return {"vars": dict(st.vars), "exported": sorted(st.exported), "cwd": st.cwd,
+                "status": st.status, "aliases": dict(st.aliases),
+                "history": list(self.history)}
+
+    def load_state(self, data: dict) -> None:
+        """Restore what to_state() saved (functions are not persisted)."""
+        self.state = ShellState(vars=dict(data["vars"]), exported=set(data["exported"]),
+                                cwd=data["cwd"], status=data.get("status", 0),
+                                aliases=dict(data.get("aliases", {})))
+        self.history = list(data.get("history", []))
