@@ -155,6 +155,8 @@ class ApiServer:
         allocated: list[Callable[[], None]] = []
         try:
             if res.kind == "Service":
+                from .defaults import normalize_cluster_ips
+                normalize_cluster_ips(obj, None)
                 self._allocate_service(obj, None, allocated)
             self._prepare_for_create(res, obj)
             errs = self._validate(obj, None)
@@ -200,12 +202,12 @@ class ApiServer:
         self._init_ip_families(svc)
         svc_type = spec.get("type", "ClusterIP")
         # Cluster IPs.
-        if svc_type != "ExternalName" and spec.get("clusterIP") != "None":
-            old_ips = (old or {}).get("spec", {}).get("clusterIPs") or []
+        # handleClusterIPsForUpdatedService: an update allocates only when
+        # leaving ExternalName; a changed IP is left for validation to refuse.
+        old_had_ips = old is not None and old.get("spec", {}).get("type", "ClusterIP") != "ExternalName"
+        if svc_type != "ExternalName" and spec.get("clusterIP") != "None" and not old_had_ips:
             wanted = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
-            if old is not None and wanted and wanted == old_ips:
-                pass
-            elif wanted:
+            if wanted:
                 ip = wanted[0]
                 if _is_ipv4(ip):
                     try:
@@ -365,7 +367,8 @@ class ApiServer:
         allocated: list[Callable[[], None]] = []
         try:
             if res.kind == "Service" and subresource != "status":
-                self._patch_allocated_values(new, old)
+                from .defaults import prepare_service_for_update
+                prepare_service_for_update(new, old)
                 self._drop_type_dependent_fields(new, old)
                 self._allocate_service(new, old, allocated)
             errs = self._validate(new, old)
@@ -391,29 +394,6 @@ class ApiServer:
         if res.kind == "Service":
             self._release_unused(old, new)
         return self.store.put(res.group_resource, new, "MODIFIED")
-
-    def _patch_allocated_values(self, new: dict[str, Any], old: dict[str, Any]) -> None:
-        """patchAllocatedValues: an update that omits allocated values keeps them."""
-        nspec, ospec = new.setdefault("spec", {}), old.get("spec", {})
-        needs_ip = lambda s: s.get("type", "ClusterIP") != "ExternalName"  # noqa: E731
-        if needs_ip(ospec) and needs_ip(nspec):
-            if not nspec.get("clusterIP") and ospec.get("clusterIP"):
-                nspec["clusterIP"] = ospec["clusterIP"]
-            if not nspec.get("clusterIPs") and ospec.get("clusterIPs") and \
-                    nspec.get("clusterIP") == ospec.get("clusterIP"):
-                nspec["clusterIPs"] = list(ospec["clusterIPs"])
-        if _needs_node_ports(ospec) and _needs_node_ports(nspec):
-            used = {p.get("nodePort") for p in ospec.get("ports") or []} & \
-                {p.get("nodePort") for p in nspec.get("ports") or []}
-            by_name = {p.get("name", ""): p.get("nodePort") for p in ospec.get("ports") or []}
-            for port in nspec.get("ports") or []:
-                if not port.get("nodePort"):
-                    old_value = by_name.get(port.get("name", ""))
-                    if old_value and old_value not in used:
-                        port["nodePort"] = old_value
-            if not nspec.get("healthCheckNodePort") and ospec.get("healthCheckNodePort") and \
-                    nspec.get("externalTrafficPolicy") == "Local":
-                nspec["healthCheckNodePort"] = ospec["healthCheckNodePort"]
 
     def _drop_type_dependent_fields(self, new: dict[str, Any], old: dict[str, Any]) -> None:
         """dropTypeDependentFields: leaving a type clears what only that type used."""
