@@ -126,32 +126,30 @@ def _is_json_stream(text: str) -> bool:
     return text.lstrip(" \t\r\n").startswith("{")
 
 
-def _parse_yaml_chunk(chunk: _Chunk) -> Any:
-    loader = GoLoader(chunk.text)
+def _load_first_document(text: str) -> Any:
+    """yaml.Unmarshal: go-yaml reads the first document of its input and ignores the rest."""
+    loader = GoLoader(text)
     try:
-        value = loader.get_single_data()
+        if not loader.check_node():
+            return None
+        return loader.construct_document(loader.get_node())
+    finally:
+        loader.dispose()
+
+
+def _parse_yaml_chunk(chunk: _Chunk) -> Any:
+    try:
+        value = _load_first_document(chunk.text)
+    except ConversionError as exc:
+        raise _StreamError(f"error converting YAML to JSON: {exc}", chunk.start_line, 1) from None
     except (yaml.YAMLError, InvalidMapKey) as exc:
-        if isinstance(exc, yaml.composer.ComposerError) and exc.problem and "but found another document" in exc.problem:
-            # A `...`-separated second document in one chunk: go-yaml reads the first only.
-            return _parse_first_document(chunk.text)
         message, line, column = go_yaml_message(exc, chunk.text)
         raise _StreamError(f"error converting YAML to JSON: {message}",
                            chunk.start_line + line, column + 1) from None
-    finally:
-        loader.dispose()
     try:
         return to_json_value(value)
     except ConversionError as exc:
         raise _StreamError(f"error converting YAML to JSON: {exc}", chunk.start_line, 1) from None
-
-
-def _parse_first_document(text: str) -> Any:
-    loader = GoLoader(text)
-    try:
-        node = loader.get_node()
-        return to_json_value(loader.construct_document(node)) if node is not None else None
-    finally:
-        loader.dispose()
 
 
 # -- JSON streams (Go's encoding/json Decoder wording) ------------------------
@@ -532,7 +530,7 @@ def locate(text: str, field_path: str, index: int = 0) -> tuple[int, int] | None
     chunk = chunks[index]
     loader = GoLoader(chunk.text)
     try:
-        node = loader.get_single_node()
+        node = loader.get_node() if loader.check_node() else None
     except yaml.YAMLError:
         return None
     finally:

@@ -133,7 +133,10 @@ class GoConstructor(yaml.constructor.SafeConstructor):
             key = self.construct_object(key_node, deep=True)
             if isinstance(key, (list, dict)):
                 raise InvalidMapKey(key, key_node.start_mark)
-            mapping[key] = self.construct_object(value_node, deep=deep)
+            value = self.construct_object(value_node, deep=deep)
+            # Keys become JSON strings right away: go-yaml keeps 1 and true apart
+            # (a Python dict would not), and sigs.k8s.io/yaml then prints them.
+            mapping[_json_key(key, value)] = value
         return mapping
 
     def construct_yaml_map(self, node: MappingNode):  # type: ignore[override]
@@ -338,12 +341,6 @@ def go_yaml_line(error: yaml.MarkedYAMLError) -> int:
     return 0
 
 
-# libyaml problems whose go-yaml v2 wording differs.
-_PROBLEM_WORDING = {
-    "found a tab character that violates indentation": "found a tab character that violate indentation",
-}
-
-
 def go_yaml_message(error: Exception, text: str) -> tuple[str, int, int]:
     """go-yaml's error text for a PyYAML/libyaml failure, with the real (line, column), 0-based."""
     if isinstance(error, InvalidMapKey):
@@ -358,7 +355,7 @@ def go_yaml_message(error: Exception, text: str) -> tuple[str, int, int]:
         name = _anchor_name(text, mark.index)
         return f"yaml: unknown anchor '{name}' referenced", mark.line, mark.column
     if isinstance(error, yaml.MarkedYAMLError):
-        problem = _PROBLEM_WORDING.get(error.problem or "", error.problem or "unknown problem parsing YAML content")
+        problem = error.problem or "unknown problem parsing YAML content"
         line = go_yaml_line(error)
         where = f"line {line}: " if line else ""
         mark = error.problem_mark or error.context_mark
