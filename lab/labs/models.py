@@ -7,9 +7,26 @@ writes a few rows.
 """
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+
+class OrderedJSONField(models.TextField):
+    """JSON stored as text, so a dict comes back with its keys in the order
+    they were saved, on every backend (PostgreSQL's jsonb would sort them).
+    The engine's objects are Kubernetes JSON whose key order is part of
+    what it prints."""
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else json.loads(value)
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class Lab(models.Model):
@@ -34,9 +51,9 @@ class Lab(models.Model):
     session_key = models.CharField(max_length=40, blank=True, default="")
     profile = models.CharField(max_length=50, default="kubeadm")
     seed = models.BigIntegerField(default=0)
-    clock = models.JSONField(null=True, blank=True, help_text="the World's virtual time")
-    rng_state = models.JSONField(null=True, blank=True)
-    extra_state = models.JSONField(default=dict, blank=True,
+    clock = OrderedJSONField(null=True, blank=True, help_text="the World's virtual time")
+    rng_state = OrderedJSONField(null=True, blank=True)
+    extra_state = OrderedJSONField(default=dict, blank=True,
                                    help_text="the rest of World.to_state(), kept as given")
     revision = models.PositiveBigIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
@@ -83,7 +100,7 @@ class ApiObject(models.Model):
     namespace = models.CharField(max_length=253, blank=True, default="")
     name = models.CharField(max_length=253)
     resource_version = models.CharField(max_length=40)
-    data = models.JSONField()
+    data = OrderedJSONField()
 
     class Meta:
         constraints = [
@@ -102,7 +119,7 @@ class LabEvent(models.Model):
     lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveIntegerField()
     digest = models.CharField(max_length=64)
-    data = models.JSONField()
+    data = OrderedJSONField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["lab", "seq"], name="labevent_unique_seq")]
@@ -121,7 +138,7 @@ class HostFile(models.Model):
     host = models.CharField(max_length=253)
     path = models.CharField(max_length=4096)
     content = models.TextField(null=True, blank=True)
-    meta = models.JSONField(default=dict)
+    meta = OrderedJSONField(default=dict)
     digest = models.CharField(max_length=64)
 
     class Meta:

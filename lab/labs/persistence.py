@@ -98,13 +98,16 @@ def load_world(lab: Lab) -> World:
 
 def load_state(lab: Lab) -> dict:
     """The stored state of `lab`, shaped as World.to_state() returns it."""
+    # Sorted here, not by the database: its collation may order strings
+    # differently from the engine (which sorts like Python, as etcd keys sort).
+    rows = sorted(ApiObject.objects.filter(lab=lab), key=lambda o: (o.resource, o.namespace, o.name))
     objects = [
         {"resource": o.resource, "apiVersion": o.api_version, "kind": o.kind, "namespace": o.namespace,
          "name": o.name, "resourceVersion": o.resource_version, "object": o.data}
-        for o in ApiObject.objects.filter(lab=lab).order_by("resource", "namespace", "name")
+        for o in rows
     ]
     files: dict[str, dict] = {}
-    for f in HostFile.objects.filter(lab=lab).order_by("host", "path"):
+    for f in sorted(HostFile.objects.filter(lab=lab), key=lambda f: (f.host, f.path)):
         files.setdefault(f.host, {"nodes": {}})["nodes"][f.path] = _file_node(f.content, f.meta)
     state = dict(lab.extra_state)
     state.update(profile=lab.profile, seed=lab.seed, clock=lab.clock, rng=lab.rng_state,
