@@ -240,3 +240,14 @@ def test_hundreds_of_decodes_run():
     texts = [SERVICE.replace("web", f"web{i}") for i in range(300)]
     names = [split_documents(t, "svc.yaml")[0]["metadata"]["name"] for t in texts]
     assert names[-1] == "web299" and len(set(names)) == 300
+
+
+def test_crlf_files_split_and_number_lines_like_kubectl():
+    # kubectl: "configmap/x" then the error, line 5 of the second document.
+    text = ("apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: x\r\n---\r\n"
+            "apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: z\r\n  labels: a: b\r\n")
+    result = read_documents(text, "crlf.yaml")
+    assert [d.obj["metadata"]["name"] for d in result.documents] == ["x"]
+    assert [e.message for e in result.errors] == [
+        P.format(f="crlf.yaml") + "line 5: mapping values are not allowed in this context"]
+    assert result.errors[0].line == 10

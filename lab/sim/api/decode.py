@@ -101,7 +101,11 @@ def _yaml_chunks(text: str) -> list[_Chunk]:
     chunks: list[_Chunk] = []
     buffer: list[str] = []
     start_line, start_offset, offset = 1, 0, 0
-    lines = text.splitlines(keepends=True)
+    # LineReader splits on \n only (not on the other separators str.splitlines knows).
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    if not lines[-1]:
+        lines.pop()
     for number, line in enumerate(lines, start=1):
         if line.startswith("---"):
             trimmed = line[3:].strip()
@@ -565,8 +569,8 @@ def _chunk_has_content(chunk: _Chunk) -> bool:
 
 def _first_line_column_offset(text: str, chunk: _Chunk) -> int:
     # JSON values may start mid-line; marks inside the value are relative to its start.
-    lines = text.splitlines()
+    lines = text.split("\n")
     line = lines[chunk.start_line - 1] if chunk.start_line - 1 < len(lines) else ""
-    first = chunk.text.splitlines()[0] if chunk.text else ""
+    first = chunk.text.split("\n")[0]
     pos = line.find(first)
     return max(pos, 0)
