@@ -138,3 +138,35 @@ def test_labsh_as_a_process(cli_env):
         1, "", 'Error from server (NotFound): namespaces "nope" not found\n')
     p = run_labsh(cli_env, "--reset", "kubectl get namespace from-stdin -o name")
     assert (p.returncode, p.stderr) == (1, 'Error from server (NotFound): namespaces "from-stdin" not found\n')
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.django_db
+def test_interactive_session_on_a_terminal(monkeypatch):
+    typed = iter(["echo one > /root/a", "", "cat /root/a", "cat /root/missing"])
+    prompts = []
+
+    def fake_input(prompt: str) -> str:
+        prompts.append(prompt)
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr(sys, "stdin", _Terminal())
+    monkeypatch.setattr("builtins.input", fake_input)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit) as info:
+        call_command("labsh", "--host", "k8s-node2", stdout=out, stderr=err)
+    assert info.value.code == 1  # the last line's status
+    from lab.sim.shell.session import ShellSession
+
+    # The shell's own prompt for that host, e.g. `[root@k8s-node2 ~]$ `.
+    prompt = ShellSession(World.from_profile("kubeadm"), "k8s-node2").prompt()
+    assert prompt.startswith("[root@k8s-node2 ~]")
+    assert prompts == [prompt] * 5
+    assert (out.getvalue(), err.getvalue()) == ("one\n\n", "cat: /root/missing: No such file or directory\n")
