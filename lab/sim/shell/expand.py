@@ -152,9 +152,10 @@ class Expander:
                 cur.append((text, q, split))
                 started = started or q or bool(text)
                 continue
-            pieces = re.split("(" + "|".join(
-                ([f"[{re.escape(ws)}]*[{re.escape(other)}][{re.escape(ws)}]*"] if other else [])
-                + ([f"[{re.escape(ws)}]+"] if ws else [])) + ")", text)
+            w = f"[{re.escape(ws)}]*" if ws else ""
+            alts = ([f"{w}[{re.escape(other)}]{w}"] if other else []) + \
+                ([f"[{re.escape(ws)}]+"] if ws else [])
+            pieces = re.split("(" + "|".join(alts) + ")", text)
             for k, piece in enumerate(pieces):
                 if k % 2 == 1:  # a delimiter
                     if started or (other and piece.strip(ws)):

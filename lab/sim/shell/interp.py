@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from .session import ShellSession
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+ASSIGN_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
+DECLARATION_BUILTINS = {"export", "declare", "local", "readonly", "typeset"}
 
 
 class ExitShell(Exception):
@@ -38,6 +40,13 @@ class LoopControl(Exception):
 
 
 class ReturnFromFunction(Exception):
+    def __init__(self, status: int):
+        self.status = status
+
+
+class AbortLine(Exception):
+    """An expansion error: the rest of the line (or subshell) is dropped."""
+
     def __init__(self, status: int):
         self.status = status
 
@@ -147,7 +156,7 @@ class Shell:
         sub = self.subshell_copy(fds={1: buf, 2: self.fds[2]})
         try:
             status = sub.run_source(source)
-        except ExitShell as e:
+        except (ExitShell, AbortLine) as e:
             status = e.status
         self.state.status = status
         self.last_cmdsub_status = status
@@ -160,6 +169,7 @@ class Shell:
         from .collate import collate_key
         fs = self.session.fs
         absolute = pattern.startswith("/")
+        dirs_only = pattern.endswith("/")
         comps = [c for c in pattern.split("/") if c]
         paths = ["/" if absolute else ""]
         for i, comp in enumerate(comps):
@@ -188,11 +198,13 @@ class Shell:
                         cand = (base.rstrip("/") + "/" + name) if base else name
                         if base == "/":
                             cand = "/" + name
-                        if last or fs.isdir(cand, self.state.cwd):
+                        if (last and not dirs_only) or fs.isdir(cand, self.state.cwd):
                             nxt.append(cand)
             paths = nxt
             if not paths:
                 return []
+        if dirs_only:
+            paths = [p + "/" for p in paths]
         return sorted(paths, key=collate_key)
 
     # -- lists and pipelines ----------------------------------------------
@@ -230,7 +242,7 @@ class Shell:
                 sub = self.subshell_copy(fds=fds, stdin=data_in)
                 try:
                     status = sub.run_command(cmd, fds, data_in)
-                except ExitShell as e:
+                except (ExitShell, AbortLine) as e:
                     status = e.status
                 if not last:
                     data_in = Input(buf.getvalue())
@@ -259,7 +271,7 @@ class Shell:
                     sub = self.subshell_copy(fds=fds, stdin=stdin)
                     try:
                         return sub.run_list(cmd.body)
-                    except ExitShell as e:
+                    except (ExitShell, AbortLine) as e:
                         return e.status
                 return self.run_list(cmd.body)
             if isinstance(cmd, A.If):
@@ -318,7 +330,7 @@ class Shell:
                 items = [f for w in cmd.words for f in self.expander.fields(w)]
             except ExpansionError as e:
                 self.fds[2].write(f"bash: {e}\n")
-                return 1
+                raise AbortLine(1)
         status = 0
         for item in items:
             self.loop_tick()
@@ -343,15 +355,16 @@ class Shell:
             words = list(cmd.words)
             if words and self.state.aliases:
                 words = self._expand_alias(words)
-            argv = [f for w in words for f in self.expander.fields(w)]
+            argv = self._expand_words(words)
             assigns = []
             for name, w in cmd.assigns:
                 val = self.expander.string(w)
                 assigns.append((name, val))
         except ExpansionError as e:
+            # bash abandons the rest of the input line after an expansion error
             fds[2].write(f"bash: {e}\n")
             self.state.status = 1
-            return 1
+            raise AbortLine(1)
         try:
             fds, stdin = self.apply_redirs(cmd.redirs, fds, stdin)
         except RedirError as e:
@@ -371,6 +384,19 @@ class Shell:
                 val = (self.state.vars.get(name) or "") + val
             extra[name] = val
         return self._invoke(argv, fds, stdin, extra)
+
+    def _expand_words(self, words: list[A.Word]) -> list[str]:
+        """Fields of all words; arguments of declaration builtins that look
+        like NAME=value are not split (`export X=$(cmd)`), as in bash."""
+        decl = words[0].literal() in DECLARATION_BUILTINS if words else False
+        argv: list[str] = []
+        for i, w in enumerate(words):
+            lit0 = w.parts[0].text if w.parts and isinstance(w.parts[0], A.Lit) else ""
+            if decl and i > 0 and ASSIGN_WORD_RE.match(lit0):
+                argv.append(self.expander.string(w))
+            else:
+                argv.extend(self.expander.fields(w))
+        return argv
 
     def _expand_alias(self, words: list[A.Word]) -> list[A.Word]:
         lit = words[0].literal()
@@ -397,7 +423,18 @@ class Shell:
             self.state.status = 127
             return 127
         ctx = CommandContext(self, name, self.environ(extra_env), fds, stdin)
-        status = fn(ctx, argv)
+        # Prefix assignments (`IFS=: read ...`) are visible to the command
+        # only, then the old values come back.
+        saved = {k: self.state.vars.get(k) for k in extra_env}
+        self.state.vars.update(extra_env)
+        try:
+            status = fn(ctx, argv)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    self.state.vars.pop(k, None)
+                else:
+                    self.state.vars[k] = v
         status = int(status or 0) & 0xFF
         self.state.status = status
         return status
@@ -434,7 +471,7 @@ class Shell:
         sub.state.args = argv[1:]
         try:
             return sub.run_source(fs.read(name, self.state.cwd))
-        except ExitShell as e:
+        except (ExitShell, AbortLine) as e:
             return e.status
 
     # -- redirections -----------------------------------------------------
@@ -545,4 +582,4 @@ def incomplete_message(e: Incomplete) -> str:
 
 
 __all__ = ["Shell", "ShellState", "ExitShell", "LoopControl", "ReturnFromFunction",
-           "Interrupted", "syntax_message", "incomplete_message"]
+           "Interrupted", "AbortLine", "syntax_message", "incomplete_message"]

@@ -173,6 +173,10 @@ class Parser:
             self.i += 3
             self.skip_newlines()
             return FuncDef(t.value, self.parse_command())
+        elif t.kind == "WORD" and self.peek(1).kind == "OP" and self.peek(1).value == "(":
+            # `name (` can only start a function definition
+            self.i += 2
+            self.fail()
         else:
             return self.parse_simple()
         while self.peek().kind == "OP" and self.peek().value in REDIR_OPS:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .context import Input, TerminalSink
-from .interp import (ExitShell, Interrupted, LoopControl, ReturnFromFunction, Shell, ShellState,
+from .interp import (AbortLine, ExitShell, Interrupted, LoopControl, ReturnFromFunction, Shell, ShellState,
                      incomplete_message, syntax_message)
 from .lexer import Incomplete, Lexer, ShellSyntaxError
 from .parser import Parser
@@ -140,6 +140,8 @@ class ShellSession:
             status = shell.run_list(tree)
         except ExitShell as e:
             self.exited = True
+            status = e.status
+        except AbortLine as e:
             status = e.status
         except Interrupted as e:
             err.write(e.message)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ...fs import FSError
-from ..interp import ExitShell, LoopControl, ReturnFromFunction
+from ..interp import AbortLine, ExitShell, LoopControl, ReturnFromFunction
 from ..lexer import decode_escapes
 from . import COMMANDS, register
 
@@ -253,6 +253,9 @@ def run_test(ctx, args: list[str], prog: str) -> int:
             return 0 if args[1] == "" else 1
         if len(args) == 2 and args[0] not in UNARY and args[0] != "(":
             raise TestError(f"{args[0]}: unary operator expected")
+        if len(args) == 3 and args[1] not in BINARY and args[0] not in ("!", "(") \
+                and args[1] not in ("-a", "-o"):
+            raise TestError(f"{args[1]}: binary operator expected")
         v = p.expr()
         if p.more():
             raise TestError("too many arguments")
@@ -573,7 +576,7 @@ def cmd_bash(ctx, argv):
             return sub.run_source(text)
         # SIMPLIFICATION: a nested interactive shell is not started.
         return 0
-    except ExitShell as e:
+    except (ExitShell, AbortLine) as e:
         return e.status
 
 

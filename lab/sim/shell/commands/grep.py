@@ -73,7 +73,8 @@ def cmd_grep(ctx, argv):
             base = ctx.fs.resolve(f, ctx.cwd)
             for p in ctx.fs.walk(base):
                 if ctx.fs.isfile(p):
-                    files.append(f.rstrip("/") + p[len(base):] if f != "." else p[len(base) + 1:])
+                    rel = p[len(base):].lstrip("/")
+                    files.append((f.rstrip("/") + "/" + rel) if operands else rel)
         else:
             files.append(f)
     show_name = ("H" in o or len(files) > 1 or recursive and bool(operands) and

@@ -374,32 +374,46 @@ class SedRun:
             r = False
         return r != c.negate
 
+    def emit(self, text: str) -> None:
+        if self.missing_nl:
+            self.out.append("\n")
+            self.missing_nl = False
+        self.out.append(text)
+
+    def emit_ps(self, ps: str) -> None:
+        """Print the pattern space; a last input line without a newline is
+        printed without one (GNU adds it back if more output follows)."""
+        if self.idx == len(self.lines) and not self.final_newline:
+            self.emit(ps)
+            self.missing_nl = True
+        else:
+            self.emit(ps + "\n")
+
     def run(self, lines: list[str], final_newline: bool) -> tuple[str, int]:
-        out: list[str] = []
+        self.out: list[str] = []
+        self.missing_nl = False
+        self.final_newline = final_newline
         self.lines = lines
         self.idx = 0
-        code = 0
-
-        def emit_ps(ps: str, lineno_is_last: bool):
-            out.append(ps + ("\n" if final_newline or not lineno_is_last else ""))
-
         while self.idx < len(lines):
             ps = lines[self.idx]
             self.idx += 1
             self.append_queue: list[str] = []
             try:
-                ps, deleted = self.exec_cmds(self.cmds, ps, out, final_newline)
+                ps, deleted = self.exec_cmds(self.cmds, ps)
             except Quit as q:
                 if q.print_ps and not self.quiet:
-                    emit_ps(self.cur_ps, self.idx == len(lines))
-                out.extend(self.append_queue)
-                return "".join(out), q.code
+                    self.emit_ps(self.cur_ps)
+                for t in self.append_queue:
+                    self.emit(t)
+                return "".join(self.out), q.code
             if not deleted and not self.quiet:
-                emit_ps(ps, self.idx == len(lines))
-            out.extend(self.append_queue)
-        return "".join(out), code
+                self.emit_ps(ps)
+            for t in self.append_queue:
+                self.emit(t)
+        return "".join(self.out), 0
 
-    def exec_cmds(self, cmds: list[Cmd], ps: str, out: list[str], final_newline: bool):
+    def exec_cmds(self, cmds: list[Cmd], ps: str):
         for c in cmds:
             lineno = self.idx
             is_last = self.idx == len(self.lines)
@@ -408,7 +422,7 @@ class SedRun:
                 continue
             n = c.name
             if n == "{":
-                ps, deleted = self.exec_cmds(c.block, ps, out, final_newline)
+                ps, deleted = self.exec_cmds(c.block, ps)
                 if deleted:
                     return ps, True
             elif n == "s":
@@ -435,13 +449,13 @@ class SedRun:
                     ps = "".join(res)
                     self.substituted = True
                     if c.args["p"]:
-                        out.append(ps + "\n")
+                        self.emit_ps(ps)
             elif n == "y":
                 ps = ps.translate(c.args["table"])
             elif n == "p":
-                out.append(ps + "\n")
+                self.emit_ps(ps)
             elif n == "P":
-                out.append(ps.split("\n")[0] + "\n")
+                self.emit(ps.split("\n")[0] + "\n")
             elif n == "d":
                 return ps, True
             elif n == "q":
@@ -450,21 +464,21 @@ class SedRun:
             elif n == "Q":
                 raise Quit(c.args["code"], False)
             elif n == "=":
-                out.append(f"{lineno}\n")
+                self.emit(f"{lineno}\n")
             elif n == "a":
                 self.append_queue.append(c.args["text"] + "\n")
             elif n == "i":
-                out.append(c.args["text"] + "\n")
+                self.emit(c.args["text"] + "\n")
             elif n == "c":
                 if c.a2 is None or not c.active:
-                    out.append(c.args["text"] + "\n")
+                    self.emit(c.args["text"] + "\n")
                 return ps, True
             elif n == "n":
                 if self.idx >= len(self.lines):
                     self.cur_ps = ps
                     raise Quit(0, True)
                 if not self.quiet:
-                    out.append(ps + "\n")
+                    self.emit_ps(ps)
                 ps = self.lines[self.idx]
                 self.idx += 1
             elif n == "N":

@@ -24,9 +24,11 @@ def _count_arg(ctx, val: str, what: str) -> int | None:
 
 def _numeric_shorthand(argv: list[str]) -> list[str]:
     """head -5 / tail -5 / tail +5 mean -n 5 / -n +5."""
-    out = []
+    out: list[str] = []
     for a in argv:
-        if re.fullmatch(r"-\d+", a):
+        if out and out[-1] in ("-n", "-c", "--lines", "--bytes"):
+            out.append(a)
+        elif re.fullmatch(r"-\d+", a):
             out += ["-n", a[1:]]
         elif re.fullmatch(r"\+\d+", a) and not out:
             out += ["-n", a]
@@ -140,10 +142,10 @@ def cmd_wc(ctx, argv):
                   "m": len(text), "L": max((len(x) for x in text.split("\n")), default=0)}
         rows.append(([counts[k] for k in order], f))
     nfiles = len(files) if files else 1
-    if len(rows) > 1:
+    if nfiles > 1:
         total = [sum(r[0][i] for r in rows) for i in range(len(order))]
         if "L" in order:
-            total[order.index("L")] = max(r[0][order.index("L")] for r in rows)
+            total[order.index("L")] = max((r[0][order.index("L")] for r in rows), default=0)
         rows.append((total, "total"))
     if len(order) == 1 and nfiles == 1:
         width = 1
