@@ -227,8 +227,8 @@ def test_namespace_configmap_event():
         "30s         Normal   Pulled      pod/nginx   Container image \"nginx\" already present on machine\n"
     )
     assert print_table("Event", [ev2], NOW, wide=True) == (
-        "LAST SEEN   TYPE     REASON   OBJECT      SUBOBJECT                SOURCE               MESSAGE                                             FIRST SEEN   COUNT   NAME\n"
-        "30s         Normal   Pulled   pod/nginx   spec.containers{nginx}   kubelet, k8s-node1   Container image \"nginx\" already present on machine   90s          2       nginx.17c2\n"
+        "LAST SEEN   TYPE     REASON   OBJECT      SUBOBJECT                SOURCE               MESSAGE                                              FIRST SEEN   COUNT   NAME\n"
+        "30s         Normal   Pulled   pod/nginx   spec.containers{nginx}   kubelet, k8s-node1   Container image \"nginx\" already present on machine    90s          2       nginx.17c2\n"
     )
 
 
