@@ -228,7 +228,7 @@ def test_namespace_configmap_event():
     )
     assert print_table("Event", [ev2], NOW, wide=True) == (
         "LAST SEEN   TYPE     REASON   OBJECT      SUBOBJECT                SOURCE               MESSAGE                                              FIRST SEEN   COUNT   NAME\n"
-        "30s         Normal   Pulled   pod/nginx   spec.containers{nginx}   kubelet, k8s-node1   Container image \"nginx\" already present on machine    90s          2       nginx.17c2\n"
+        "30s         Normal   Pulled   pod/nginx   spec.containers{nginx}   kubelet, k8s-node1   Container image \"nginx\" already present on machine   90s          2       nginx.17c2\n"
     )
 
 
