@@ -330,4 +330,10 @@ def _strip_prefix(word: Word, n: int) -> Word:
 
 def parse(src: str) -> CommandList:
     """Parse a whole input (possibly several lines) into a command list."""
-    return Parser(tokenize(src)).parse_program()
+    return Parser(tokenize(as_line(src))).parse_program()
+
+
+def as_line(src: str) -> str:
+    """Input as bash reads it: a typed line ends with the Enter newline,
+    so `echo >` fails near `newline', not at end of file."""
+    return src if src.endswith("\n") else src + "\n"

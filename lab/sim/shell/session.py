@@ -15,7 +15,7 @@ from .context import Input, TerminalSink
 from .interp import (AbortLine, ExitShell, Interrupted, LoopControl, ReturnFromFunction, Shell, ShellState,
                      incomplete_message, syntax_message)
 from .lexer import Incomplete, Lexer, ShellSyntaxError
-from .parser import Parser
+from .parser import Parser, as_line
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/root/bin"
 DEFAULT_LOOP_BUDGET = 1000
@@ -92,8 +92,7 @@ class ShellSession:
         """True when bash would show its `> ` continuation prompt: open
         quotes, unfinished here-documents, compound commands or pipes."""
         try:
-            lx = Lexer(text)
-            toks = lx.tokenize()
+            toks = Lexer(as_line(text)).tokenize()
             if any(t.heredoc is not None and not t.heredoc.terminated for t in toks):
                 return True
             Parser(toks).parse_program()
@@ -119,8 +118,7 @@ class ShellSession:
 
     def _run(self, line: str, stdin: str, out: TerminalSink, err: TerminalSink) -> int:
         try:
-            lx = Lexer(line)
-            toks = lx.tokenize()
+            toks = Lexer(as_line(line)).tokenize()
             tree = Parser(toks).parse_program()
         except ShellSyntaxError as e:
             err.write(syntax_message(e) + "\n")
