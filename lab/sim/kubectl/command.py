@@ -63,8 +63,8 @@ def kubectl(ctx, argv: list[str]) -> int:
     sub = rest[1:]
     if word in NESTED and sub and not sub[0].startswith("-"):
         nested = f"{word} {sub[0]}"
-        if nested in SUBCOMMANDS or f"{word} {sub[0]}" in SUBCOMMANDS:
-            path = nested
+        if nested in SUBCOMMANDS:
+            path = SUBCOMMANDS[nested].name  # an alias ("create deploy") -> its command
             sub = sub[1:]
             if path == "create service" and sub and not sub[0].startswith("-") and \
                     f"create service {sub[0]}" in SUBCOMMANDS:
@@ -77,6 +77,10 @@ def kubectl(ctx, argv: list[str]) -> int:
             return 0
     cmd = SUBCOMMANDS.get(path)
     if cmd is None:
+        if word in _known_words() or word in NESTED:
+            # A real kubectl command this lab does not simulate: say so plainly.
+            ctx.err(f'error: "kubectl {path}" is not available in this lab\n')
+            return 1
         ctx.err(_unknown_command(word))
         return 1
     try:
