@@ -83,8 +83,6 @@ def reset_lab(lab: Lab, profile: str | None = None, seed: int | None = None) -> 
         expected = lab.revision
         for model in (ApiObject, LabEvent, HostFile):
             model.objects.filter(lab=lab).delete()
-        lab.seed = seed
-        Lab.objects.filter(pk=lab.pk).update(seed=seed)
         save_world(lab, world, expected_revision=expected)
     return lab
 

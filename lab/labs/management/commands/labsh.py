@@ -22,7 +22,6 @@ from lab.labs.persistence import DEFAULT_PROFILE, create_lab, get_cli_lab, load_
 
 # EX_SOFTWARE from sysexits.h: the simulator itself failed.
 EXIT_INTERNAL = 70
-_STDERR_STREAMS = {"stderr", "err", 2}
 
 
 class Command(BaseCommand):
@@ -82,12 +81,10 @@ class Command(BaseCommand):
         return result.status
 
     def _write(self, result) -> None:
-        """Replay the command's output in the order it was written."""
-        chunks = getattr(result, "chunks", None)
-        if chunks is None:
-            chunks = [("stdout", result.stdout), ("stderr", result.stderr)]
-        for stream, text in chunks:
-            out = self.stderr if stream in _STDERR_STREAMS else self.stdout
+        """Replay the command's output in the order it was written
+        (Result.chunks: ("out" | "err", text) pairs)."""
+        for stream, text in result.chunks:
+            out = self.stderr if stream == "err" else self.stdout
             out.write(text, ending="")
             out.flush()
 
