@@ -90,12 +90,19 @@ def reset_lab(lab: Lab, profile: str | None = None, seed: int | None = None) -> 
 # ---- load ------------------------------------------------------------------
 
 def load_world(lab: Lab) -> World:
-    """The World stored for `lab` (as of the Lab row's current values)."""
+    """The World stored for `lab`; refreshes `lab`, so `lab.revision` is the
+    revision to pass to save_world."""
     return World.from_state(load_state(lab))
 
 
 def load_state(lab: Lab) -> dict:
-    """The stored state of `lab`, shaped as World.to_state() returns it."""
+    """The stored state of `lab` (refreshed from its row), shaped as
+    World.to_state() returns it.
+
+    Outside a transaction a concurrent save may land between the reads; a
+    save based on such a state fails with LabConflict, as the revision moved.
+    """
+    lab.refresh_from_db()
     # Sorted here, not by the database: its collation may order strings
     # differently from the engine (which sorts like Python, as etcd keys sort).
     rows = sorted(ApiObject.objects.filter(lab=lab), key=lambda o: (o.resource, o.namespace, o.name))
@@ -158,18 +165,18 @@ def run_command(lab: Lab, line: str, host: str | None = None, stdin: str = "", *
     process saved the lab meanwhile, the command is run again on the fresh
     state (it was not applied), up to `retries` times.
     """
-    for attempt in range(retries + 1):
+    conflicts = 0
+    while True:
         try:
             with transaction.atomic():
-                lab.refresh_from_db()
                 world = load_world(lab)
                 result = world.run(line, host=host, stdin=stdin)
                 save_world(lab, world, expected_revision=lab.revision)
             return result
         except LabConflict:
-            if attempt == retries:
+            conflicts += 1
+            if conflicts > retries:
                 raise
-    raise AssertionError("unreachable")
 
 
 # ---- state <-> rows ----------------------------------------------------------

@@ -98,7 +98,6 @@ class Command(BaseCommand):
 
         status = 0
         while True:
-            lab.refresh_from_db()
             world = load_world(lab)
             prompt = ShellSession(world, host or world.default_host).prompt()
             try:
