@@ -210,52 +210,97 @@ def three_way_patch(original: dict | None, modified: dict, current: dict, field:
                     parent: str | None = None) -> dict:
     """CreateThreeWayMergePatch: what `kubectl apply` sends.
 
-    Sets every field of `modified` that differs from `current`, and deletes
-    (null) fields that were in `original` (the last-applied configuration)
-    but are gone from `modified`. Fields only the server or other writers set
-    are left alone.
+    Two diffs merged: current -> modified without deletions (every field the
+    manifest sets that the live object lacks or holds otherwise), and
+    original -> modified with deletions only (null for a field, or
+    `$patch: delete` for a merge-keyed list item, that the last-applied
+    configuration had and the manifest dropped). Fields only the server or
+    other writers set are left alone. An empty patch means `unchanged`.
+
+    SIMPLIFICATION: no `$setElementOrder` directives (list order follows the
+    live object), and primitive lists with a merge strategy (finalizers) are
+    replaced rather than diffed element by element.
     """
+    delta = _diff_maps(current if isinstance(current, dict) else {}, modified, field, parent,
+                       ignore_deletions=True, ignore_changes=False)
+    deletions = _diff_maps(original if isinstance(original, dict) else {}, modified, field, parent,
+                           ignore_deletions=False, ignore_changes=True)
+    return _combine(deletions, delta, field, parent)
+
+
+def _is_map_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(i, dict) for i in value)
+
+
+def _diff_maps(a: dict, b: dict, field: str | None, parent: str | None, *, ignore_deletions: bool,
+               ignore_changes: bool) -> dict:
+    """strategicpatch.diffMaps from a to b."""
     patch: dict[str, Any] = {}
-    original = original or {}
-    for key, value in modified.items():
-        cur = current.get(key) if isinstance(current, dict) else None
-        orig = original.get(key) if isinstance(original, dict) else None
-        if isinstance(value, dict) and isinstance(cur, dict):
-            sub = three_way_patch(orig if isinstance(orig, dict) else {}, value, cur, key, field)
+    for key, bv in b.items():
+        if key not in a:
+            if not ignore_changes:
+                patch[key] = copy.deepcopy(bv)
+            continue
+        av = a[key]
+        if isinstance(av, dict) and isinstance(bv, dict):
+            sub = _diff_maps(av, bv, key, field, ignore_deletions=ignore_deletions, ignore_changes=ignore_changes)
             if sub:
                 patch[key] = sub
-        elif isinstance(value, list) and isinstance(cur, list) and _merge_key(key, field) and \
-                all(isinstance(i, dict) for i in value + cur):
-            sub_list = _three_way_list(orig if isinstance(orig, list) else [], value, cur, key, field)
-            if sub_list is not None:
-                patch[key] = sub_list
-        elif value != cur:
-            patch[key] = copy.deepcopy(value)
-    for key in original:
-        if key not in modified and isinstance(current, dict) and key in current:
-            patch[key] = None
+        elif isinstance(av, list) and isinstance(bv, list) and _merge_key(key, field) and \
+                _is_map_list(av) and _is_map_list(bv):
+            items = _diff_map_lists(av, bv, _merge_key(key, field), key, field, ignore_deletions=ignore_deletions,
+                                    ignore_changes=ignore_changes)
+            if items:
+                patch[key] = items
+        elif av != bv or type(av) is not type(bv) and not (isinstance(av, (int, float)) and
+                                                            isinstance(bv, (int, float))):
+            if not ignore_changes:
+                patch[key] = copy.deepcopy(bv)
+    if not ignore_deletions:
+        for key in a:
+            if key not in b:
+                patch[key] = None
     return patch
 
 
-def _three_way_list(original: list, modified: list, current: list, field: str, parent: str | None) -> list | None:
-    key = _merge_key(field, parent)
-    assert key is not None
+def _diff_map_lists(a: list, b: list, merge_key: str, field: str, parent: str | None, *,
+                    ignore_deletions: bool, ignore_changes: bool) -> list:
+    """strategicpatch.diffListsOfMaps: items by merge key; deletions as `$patch: delete`."""
+    a_by = {item.get(merge_key): item for item in a}
+    b_keys = {item.get(merge_key) for item in b}
     items: list[Any] = []
-    cur_by = {c.get(key): c for c in current}
-    orig_by = {o.get(key): o for o in original}
-    for item in modified:
-        k = item.get(key)
-        if k in cur_by:
-            sub = three_way_patch(orig_by.get(k, {}), item, cur_by[k], field, parent)
-            if sub:
-                sub[key] = k
-                items.append(sub)
-        else:
-            items.append(copy.deepcopy(item))
-    mod_keys = {m.get(key) for m in modified}
-    for k in orig_by:
-        if k not in mod_keys and k in cur_by:
-            items.append({key: k, "$patch": "delete"})
-    if not items and [c.get(key) for c in current if c.get(key) in mod_keys] == [m.get(key) for m in modified]:
-        return None
-    return items or None
+    for item in b:
+        k = item.get(merge_key)
+        if k not in a_by:
+            if not ignore_changes:
+                items.append(copy.deepcopy(item))
+            continue
+        sub = _diff_maps(a_by[k], item, field, parent, ignore_deletions=ignore_deletions,
+                         ignore_changes=ignore_changes)
+        if sub:
+            items.append({merge_key: k, **sub})
+    if not ignore_deletions:
+        for item in a:
+            if item.get(merge_key) not in b_keys:
+                items.append({merge_key: item.get(merge_key), "$patch": "delete"})
+    return items
+
+
+def _combine(base: Any, over: Any, field: str | None, parent: str | None) -> Any:
+    """mergeMap(deletions, delta): the two halves of a three-way patch as one."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = copy.deepcopy(base)
+        for key, value in over.items():
+            out[key] = _combine(out[key], value, key, field) if key in out else copy.deepcopy(value)
+        return out
+    key = _merge_key(field or "", parent)
+    if key and _is_map_list(base) and _is_map_list(over):
+        out = copy.deepcopy(base)
+        for item in over:
+            idx = next((n for n, cur in enumerate(out) if cur.get(key) == item.get(key)), None)
+            if idx is None:
+                out.append(copy.deepcopy(item))
+            else:
+                out[idx] = _combine(out[idx], item, field, parent)
+        return out
+    return copy.deepcopy(over)
