@@ -55,7 +55,7 @@ def render(objs: list[dict[str, Any]], fmt: str, *, single: bool, template: str 
     `single` is true when the user named exactly one object (kubectl then
     prints that object, not a List around it).
     """
-    from . import gotemplate, jsonpath, yamlout
+    from . import jsonpath, yamlout
 
     name, arg = split_format(fmt)
     if not arg and template:
@@ -76,11 +76,15 @@ def render(objs: list[dict[str, Any]], fmt: str, *, single: bool, template: str 
     if name in ("jsonpath", "jsonpath-as-json"):
         if not arg:
             raise KubectlError("template format specified but no template given")
-        return jsonpath.execute(arg, data, allow_missing_keys=allow_missing_keys,
-                                as_json=(name == "jsonpath-as-json"))
+        try:
+            return jsonpath.print_jsonpath(arg, data, allow_missing_keys=allow_missing_keys,
+                                           as_json=(name == "jsonpath-as-json"))
+        except jsonpath.JSONPathError as exc:
+            raise KubectlError(str(exc).rstrip("\n")) from None
     if name in ("go-template", "template"):
         if not arg:
             raise KubectlError("template format specified but no template given")
+        from . import gotemplate
         return gotemplate.execute(arg, data)
     raise KubectlError(f'unable to match a printer suitable for the output format "{fmt}"')
 
