@@ -228,3 +228,22 @@ def test_type_which_history(sh):
         "cd is a shell builtin\ngrep is /usr/bin/grep\n", "bash: type: nosuch: not found\n", 1)
     sh.run("echo one")
     assert run(sh, "history | tail -2")[0] == "    3  echo one\n    4  history | tail -2\n"
+
+
+def test_awk_subset(sh):
+    assert run(sh, "awk '{print $1}' f.txt | head -3")[0] == "apple\nbanana\nApple\n"
+    assert run(sh, "awk -F: '{print $2, $1}' cols; awk -F: '{print $NF}' cols")[0] == \
+        "b a\ne d\n nocolon\nc\nf\nnocolon\n"
+    assert run(sh, "awk 'NR>1 {print NR\": \"$0}' nums | head -2; awk 'NR==2' f.txt")[0] == \
+        "2: 9\n3: 100\nbanana\n"
+    assert run(sh, "awk '/an/ {c++} END {print c}' f.txt; awk '{s+=$1} END {print s, NR}' nums")[0] == \
+        "3\n120.5 5\n"
+    assert run(sh, "awk '$1 ~ /^b/ {print \"B:\" $1}' f.txt | uniq; awk '$1 !~ /a/' f.txt")[0] == \
+        "B:banana\nApple pie\ncherry\n"
+    assert run(sh, "awk -v x=5 '{print $1 * x}' nums | head -2; awk '{printf \"%-6s|%3d\\n\", $1, NR}' nums | head -1")[0] == \
+        "50\n45\n10    |  1\n"
+    assert run(sh, "awk '{ if ($1 > 9) print \"big\", $1; else print \"small\", $1 }' nums | head -2")[0] == \
+        "big 10\nsmall 9\n"
+    assert run(sh, "echo 'a b c' | awk '{$2=\"X\"; print; print NF}'")[0] == "a X c\n3\n"
+    assert run(sh, "printf 'NAME READY\\nweb 1/1\\n' | awk 'NR>1{print $1}'")[0] == "web\n"
+    assert run(sh, "awk '{print $1' f.txt")[2] == 1
