@@ -112,6 +112,8 @@ def collect(inv, parsed) -> tuple[list[tuple[Resource, dict[str, Any]]], list[Ex
         return found, errs, single
     targets = expand_targets(inv, args)
     named = [t for t in targets if t.name is not None]
+    if named and all_ns:
+        raise KubectlError("a resource cannot be retrieved by name across all namespaces")
     if named and (label or field):
         raise KubectlError("name cannot be provided when a selector is specified")
     single = len(named) == 1 and len(targets) == 1
