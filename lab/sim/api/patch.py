@@ -217,9 +217,10 @@ def three_way_patch(original: dict | None, modified: dict, current: dict, field:
     configuration had and the manifest dropped). Fields only the server or
     other writers set are left alone. An empty patch means `unchanged`.
 
-    SIMPLIFICATION: no `$setElementOrder` directives (list order follows the
-    live object), and primitive lists with a merge strategy (finalizers) are
-    replaced rather than diffed element by element.
+    Merge-keyed lists that changed carry `$setElementOrder/<field>`.
+    SIMPLIFICATION: the lab's strategic merge ignores that directive (list
+    order follows the live object), and primitive lists with a merge
+    strategy (finalizers) are replaced rather than diffed element by element.
     """
     delta = _diff_maps(current if isinstance(current, dict) else {}, modified, field, parent,
                        ignore_deletions=True, ignore_changes=False)
@@ -252,6 +253,10 @@ def _diff_maps(a: dict, b: dict, field: str | None, parent: str | None, *, ignor
                                     ignore_changes=ignore_changes)
             if items:
                 patch[key] = items
+                if not ignore_changes:
+                    # SetElementOrder: the order of the manifest's items, by merge key.
+                    mk = _merge_key(key, field)
+                    patch[f"$setElementOrder/{key}"] = [{mk: item.get(mk)} for item in bv]
         elif av != bv or type(av) is not type(bv) and not (isinstance(av, (int, float)) and
                                                             isinstance(bv, (int, float))):
             if not ignore_changes:
@@ -295,12 +300,13 @@ def _combine(base: Any, over: Any, field: str | None, parent: str | None) -> Any
         return out
     key = _merge_key(field or "", parent)
     if key and _is_map_list(base) and _is_map_list(over):
-        out = copy.deepcopy(base)
-        for item in over:
+        # The delta's items first, then the deletions (as kubectl's patches read).
+        out = copy.deepcopy(over)
+        for item in base:
             idx = next((n for n, cur in enumerate(out) if cur.get(key) == item.get(key)), None)
             if idx is None:
                 out.append(copy.deepcopy(item))
             else:
-                out[idx] = _combine(out[idx], item, field, parent)
+                out[idx] = _combine(item, out[idx], field, parent)
         return out
     return copy.deepcopy(over)
