@@ -35,7 +35,7 @@ def node_object(profile: Profile, node: NodeSpec) -> dict[str, Any]:
         "kubernetes.io/os": "linux",
     }
     spec: dict[str, Any] = {"podCIDR": node.pod_cidr, "podCIDRs": [node.pod_cidr]}
-    if node.control_plane:
+    if node.control_plane and node.role_label:
         labels["node-role.kubernetes.io/control-plane"] = ""
         labels["node.kubernetes.io/exclude-from-external-load-balancers"] = ""
         if not node.schedulable:

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from . import commands as _commands  # noqa: F401  (registers kubectl and the other host commands)
 from .api.resources import by_kind
 from .api.server import ApiServer, ApiServerConfig
 from .api.store import Store
@@ -121,7 +122,6 @@ class World:
     def run(self, line: str, host: str | None = None, stdin: str = "") -> Any:
         """Run one command line on a host in a fresh shell session."""
         from .shell.session import ShellSession
-        import lab.sim.commands  # noqa: F401  (registers kubectl and friends)
 
         session = ShellSession(self, host or self.default_host)
         return session.run(line, stdin)

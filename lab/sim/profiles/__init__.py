@@ -16,6 +16,8 @@ class NodeSpec:
     pod_cidr: str
     control_plane: bool = False
     schedulable: bool = True
+    #: kubeadm and minikube label their control plane; a binary install does not
+    role_label: bool = True
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ def load_profile(name: str) -> Profile:
     data = yaml.safe_load(path.read_text())
     nodes = tuple(
         NodeSpec(n["name"], n["ip"], n["podCIDR"], bool(n.get("controlPlane", False)),
-                 bool(n.get("schedulable", not n.get("controlPlane", False))))
+                 bool(n.get("schedulable", not n.get("controlPlane", False))),
+                 bool(n.get("roleLabel", True)))
         for n in data["nodes"])
     return Profile(
         name=data["name"], description=data.get("description", ""),
