@@ -302,6 +302,9 @@ class Deleter:
                 if steps >= MAX_WAIT_STEPS or (interrupted is not None and interrupted()):
                     return 1
                 steps += 1
+                world.settle()  # let controllers react to the deletion before looking at the timers
+                if not self._still_there(item, uid):
+                    break
                 due = world.next_event_time()
                 if due is None or due > deadline:
                     world.advance(max(0.0, deadline - clock.elapsed))
