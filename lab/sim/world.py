@@ -7,6 +7,7 @@ same commands give the same output, byte for byte.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import random
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from .api.store import Store
 from .apiserver_manifest import MANIFEST_PATH, ManifestError, parse_manifest, render_manifest
 from .bootstrap import bootstrap_objects
 from .clock import Clock, parse_time
+from .controllers import build_controllers
 from .fs import HostFS
 from .profiles import Profile, load_profile
 
@@ -60,12 +62,17 @@ class World:
                                                  self._new_fs())
         self._manifest_digest = ""
         self._tickers: list[Callable[[], None]] = []
+        #: per-lab runtime state of simulated components (kubelets' containers, IPAM ...),
+        #: JSON-compatible, persisted with the world; each component owns its key
+        self.runtime: dict[str, Any] = {}
+        self.controllers = build_controllers(self)
         if _bootstrap:
             self._write_host_files()
             bootstrap_objects(self.api, profile)
             self._manifest_digest = self._digest(self.manifest_text())
+            self.settle()
             # The learner arrives some time after the cluster was installed.
-            self.clock.elapsed = (parse_time(profile.lab_start) - parse_time(profile.cluster_created)).total_seconds()
+            self.advance((parse_time(profile.lab_start) - parse_time(profile.cluster_created)).total_seconds())
 
     # -- construction --------------------------------------------------------
     @classmethod
@@ -135,9 +142,10 @@ class World:
         """Let controllers react to what just changed, without moving the clock."""
         for _ in range(50):
             before = self.store.revision
+            self.controllers.run_until_quiet()
             for tick in list(self._tickers):
                 tick()
-            if self.store.revision == before:
+            if self.store.revision == before and not self.controllers.pending:
                 return
 
     def next_event_time(self) -> float | None:
@@ -195,12 +203,11 @@ class World:
             "objects": objects,
             "files": {name: host.fs.to_state() for name, host in self.hosts.items()},
             "hosts": {name: {"powered": host.powered} for name, host in self.hosts.items()},
+            "runtime": copy.deepcopy(self.runtime),
         }
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> "World":
-        import copy
-
         world = cls(load_profile(state["profile"]), state.get("seed", 0), _bootstrap=False)
         version, internal, gauss = state["rng"]
         world.rng.setstate((version, tuple(internal), gauss))
@@ -229,4 +236,9 @@ class World:
                 pass
         world.api.reconfigure(config)
         world.api.up = bool(state.get("apiserverUp", True))
+        world.runtime = copy.deepcopy(state.get("runtime", {}))
+        # Level-triggered: every controller looks at everything once, which
+        # re-creates the timers the saved world had pending.
+        world.controllers.resync()
+        world.controllers.run_until_quiet()
         return world
