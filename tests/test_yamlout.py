@@ -126,3 +126,16 @@ def test_long_strings_fold_at_80_columns():
 
 def test_yaml_stream_separator():
     assert to_yaml_stream([{"a": 1}, {"b": 2}]) == "a: 1\n---\nb: 2\n"
+
+
+# printed by `kubectl create deployment nginx --image=nginx --port=80 --replicas=2 --dry-run=client -o json`
+DRY_RUN_DEPLOYMENT = '{\n    "kind": "Deployment",\n    "apiVersion": "apps/v1",\n    "metadata": {\n        "name": "nginx",\n        "creationTimestamp": null,\n        "labels": {\n            "app": "nginx"\n        }\n    },\n    "spec": {\n        "replicas": 2,\n        "selector": {\n            "matchLabels": {\n                "app": "nginx"\n            }\n        },\n        "template": {\n            "metadata": {\n                "creationTimestamp": null,\n                "labels": {\n                    "app": "nginx"\n                }\n            },\n            "spec": {\n                "containers": [\n                    {\n                        "name": "nginx",\n                        "image": "nginx",\n                        "ports": [\n                            {\n                                "containerPort": 80\n                            }\n                        ],\n                        "resources": {}\n                    }\n                ]\n            }\n        },\n        "strategy": {}\n    },\n    "status": {}\n}\n'
+# printed by `kubectl create service nodeport web --tcp=80:8080 --dry-run=client -o json`
+DRY_RUN_SERVICE = '{\n    "kind": "Service",\n    "apiVersion": "v1",\n    "metadata": {\n        "name": "web",\n        "creationTimestamp": null,\n        "labels": {\n            "app": "web"\n        }\n    },\n    "spec": {\n        "ports": [\n            {\n                "name": "80-8080",\n                "protocol": "TCP",\n                "port": 80,\n                "targetPort": 8080\n            }\n        ],\n        "selector": {\n            "app": "web"\n        },\n        "type": "NodePort"\n    },\n    "status": {\n        "loadBalancer": {}\n    }\n}\n'
+
+
+def test_typed_json_uses_go_struct_field_order():
+    for text in (DRY_RUN_DEPLOYMENT, DRY_RUN_SERVICE):
+        scrambled = json.loads(json.dumps(json.loads(text), sort_keys=True))
+        assert to_json(scrambled, typed=True) == text
+        assert to_json(scrambled) != text  # unstructured output sorts keys

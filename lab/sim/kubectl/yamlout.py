@@ -115,11 +115,145 @@ def _json(v: Any, indent: str, step: str, out: list[str]) -> None:
         raise TypeError(f"cannot encode {type(v).__name__} as JSON")
 
 
-def to_json(obj: Any) -> str:
-    """kubectl -o json: json.MarshalIndent with 4 spaces, plus a newline."""
+def to_json(obj: Any, typed: bool = False) -> str:
+    """kubectl -o json: json.MarshalIndent with 4 spaces, plus a newline.
+
+    `kubectl get` prints unstructured maps (keys sorted). Client-side
+    objects (`create ... --dry-run=client -o json`, `expose --dry-run`) are
+    typed Go structs, printed in struct field order: pass typed=True.
+    """
     out: list[str] = []
-    _json(obj, "", "    ", out)
+    if typed:
+        obj = order_typed(obj)
+        _json_ordered(obj, "", "    ", out)
+    else:
+        _json(obj, "", "    ", out)
     return "".join(out) + "\n"
+
+
+def _json_ordered(v: Any, indent: str, step: str, out: list[str]) -> None:
+    """Like _json, but keeps dict insertion order (already struct-ordered)."""
+    if isinstance(v, dict) and v:
+        inner = indent + step
+        out.append("{\n")
+        keys = list(v)
+        for i, k in enumerate(keys):
+            out.append(inner + json_string(str(k)) + ": ")
+            _json_ordered(v[k], inner, step, out)
+            out.append(",\n" if i < len(keys) - 1 else "\n")
+        out.append(indent + "}")
+    elif isinstance(v, (list, tuple)) and v:
+        inner = indent + step
+        out.append("[\n")
+        for i, item in enumerate(v):
+            out.append(inner)
+            _json_ordered(item, inner, step, out)
+            out.append(",\n" if i < len(v) - 1 else "\n")
+        out.append(indent + "]")
+    else:
+        _json(v, indent, step, out)
+
+
+# Go struct field order of the k8s.io/api types we print client-side:
+# type -> [(json field, type of its value or None)]. A list field names its
+# element type. Fields not listed keep sorted order after the listed ones.
+_OBJECT_META = [("name", None), ("generateName", None), ("namespace", None), ("selfLink", None), ("uid", None),
+                ("resourceVersion", None), ("generation", None), ("creationTimestamp", None),
+                ("deletionTimestamp", None), ("deletionGracePeriodSeconds", None), ("labels", "map"),
+                ("annotations", "map"), ("ownerReferences", "OwnerReference"), ("finalizers", None),
+                ("managedFields", None)]
+_TYPES: dict[str, list[tuple[str, str | None]]] = {
+    "ObjectMeta": _OBJECT_META,
+    "OwnerReference": [("apiVersion", None), ("kind", None), ("name", None), ("uid", None), ("controller", None),
+                       ("blockOwnerDeletion", None)],
+    "Service": [("kind", None), ("apiVersion", None), ("metadata", "ObjectMeta"), ("spec", "ServiceSpec"),
+                ("status", "ServiceStatus")],
+    "ServiceSpec": [("ports", "ServicePort"), ("selector", "map"), ("clusterIP", None), ("clusterIPs", None),
+                    ("type", None), ("externalIPs", None), ("sessionAffinity", None), ("loadBalancerIP", None),
+                    ("loadBalancerSourceRanges", None), ("externalName", None), ("externalTrafficPolicy", None),
+                    ("healthCheckNodePort", None), ("publishNotReadyAddresses", None),
+                    ("sessionAffinityConfig", None), ("ipFamilies", None), ("ipFamilyPolicy", None),
+                    ("allocateLoadBalancerNodePorts", None), ("loadBalancerClass", None),
+                    ("internalTrafficPolicy", None), ("trafficDistribution", None)],
+    "ServicePort": [("name", None), ("protocol", None), ("appProtocol", None), ("port", None), ("targetPort", None),
+                    ("nodePort", None)],
+    "ServiceStatus": [("loadBalancer", "LoadBalancerStatus"), ("conditions", None)],
+    "LoadBalancerStatus": [("ingress", "LoadBalancerIngress")],
+    "LoadBalancerIngress": [("ip", None), ("hostname", None), ("ipMode", None), ("ports", None)],
+    "Deployment": [("kind", None), ("apiVersion", None), ("metadata", "ObjectMeta"), ("spec", "DeploymentSpec"),
+                   ("status", "DeploymentStatus")],
+    "DeploymentSpec": [("replicas", None), ("selector", "LabelSelector"), ("template", "PodTemplateSpec"),
+                       ("strategy", "DeploymentStrategy"), ("minReadySeconds", None),
+                       ("revisionHistoryLimit", None), ("paused", None), ("progressDeadlineSeconds", None)],
+    "DeploymentStrategy": [("type", None), ("rollingUpdate", "RollingUpdate")],
+    "RollingUpdate": [("maxUnavailable", None), ("maxSurge", None)],
+    "DeploymentStatus": [("observedGeneration", None), ("replicas", None), ("updatedReplicas", None),
+                         ("readyReplicas", None), ("availableReplicas", None), ("unavailableReplicas", None),
+                         ("terminatingReplicas", None), ("conditions", None), ("collisionCount", None)],
+    "LabelSelector": [("matchLabels", "map"), ("matchExpressions", "LabelSelectorRequirement")],
+    "LabelSelectorRequirement": [("key", None), ("operator", None), ("values", None)],
+    "PodTemplateSpec": [("metadata", "ObjectMeta"), ("spec", "PodSpec")],
+    "Pod": [("kind", None), ("apiVersion", None), ("metadata", "ObjectMeta"), ("spec", "PodSpec"),
+            ("status", "PodStatus")],
+    "PodSpec": [("volumes", None), ("initContainers", "Container"), ("containers", "Container"),
+                ("ephemeralContainers", None), ("restartPolicy", None), ("terminationGracePeriodSeconds", None),
+                ("activeDeadlineSeconds", None), ("dnsPolicy", None), ("nodeSelector", "map"),
+                ("serviceAccountName", None), ("serviceAccount", None), ("automountServiceAccountToken", None),
+                ("nodeName", None), ("hostNetwork", None), ("hostPID", None), ("hostIPC", None),
+                ("shareProcessNamespace", None), ("securityContext", None), ("imagePullSecrets", None),
+                ("hostname", None), ("subdomain", None), ("affinity", None), ("schedulerName", None),
+                ("tolerations", None), ("hostAliases", None), ("priorityClassName", None), ("priority", None),
+                ("dnsConfig", None), ("readinessGates", None), ("runtimeClassName", None),
+                ("enableServiceLinks", None), ("preemptionPolicy", None), ("overhead", None),
+                ("topologySpreadConstraints", None), ("setHostnameAsFQDN", None), ("os", None),
+                ("hostUsers", None), ("schedulingGates", None), ("resourceClaims", None), ("resources", None)],
+    "Container": [("name", None), ("image", None), ("command", None), ("args", None), ("workingDir", None),
+                  ("ports", "ContainerPort"), ("envFrom", None), ("env", "EnvVar"), ("resources", "Resources"),
+                  ("resizePolicy", None), ("restartPolicy", None), ("volumeMounts", "VolumeMount"),
+                  ("volumeDevices", None), ("livenessProbe", None), ("readinessProbe", None),
+                  ("startupProbe", None), ("lifecycle", None), ("terminationMessagePath", None),
+                  ("terminationMessagePolicy", None), ("imagePullPolicy", None), ("securityContext", None),
+                  ("stdin", None), ("stdinOnce", None), ("tty", None)],
+    "ContainerPort": [("name", None), ("hostPort", None), ("containerPort", None), ("protocol", None),
+                      ("hostIP", None)],
+    "EnvVar": [("name", None), ("value", None), ("valueFrom", None)],
+    "Resources": [("limits", "map"), ("requests", "map"), ("claims", None)],
+    "VolumeMount": [("name", None), ("readOnly", None), ("recursiveReadOnly", None), ("mountPath", None),
+                    ("subPath", None), ("mountPropagation", None), ("subPathExpr", None)],
+    "PodStatus": [("phase", None), ("conditions", None), ("message", None), ("reason", None),
+                  ("nominatedNodeName", None), ("hostIP", None), ("hostIPs", None), ("podIP", None),
+                  ("podIPs", None), ("startTime", None), ("initContainerStatuses", None),
+                  ("containerStatuses", None), ("qosClass", None)],
+    "ConfigMap": [("kind", None), ("apiVersion", None), ("metadata", "ObjectMeta"), ("immutable", None),
+                  ("data", "map"), ("binaryData", "map")],
+    "Namespace": [("kind", None), ("apiVersion", None), ("metadata", "ObjectMeta"), ("spec", None),
+                  ("status", None)],
+}
+
+
+def order_typed(obj: Any, typ: str | None = None) -> Any:
+    """Reorder a dict's keys as json.Marshal of the typed Go object would."""
+    if isinstance(obj, list):
+        return [order_typed(x, typ) for x in obj]
+    if not isinstance(obj, dict):
+        return obj
+    if typ is None:
+        typ = obj.get("kind") if obj.get("kind") in _TYPES else None
+        if typ is None:
+            return obj
+    if typ == "map":  # Go maps marshal with sorted keys
+        return {k: obj[k] for k in sorted(obj, key=lambda k: str(k).encode("utf-8"))}
+    fields = _TYPES.get(typ)
+    if fields is None:
+        return {k: obj[k] for k in sorted(obj)}
+    out: dict = {}
+    for name, child in fields:
+        if name in obj:
+            out[name] = order_typed(obj[name], child) if child else obj[name]
+    for k in sorted(obj):
+        if k not in out:
+            out[k] = obj[k]
+    return out
 
 
 def compact_json(obj: Any) -> str:
