@@ -36,8 +36,15 @@ class Host:
     role: str  # "node" or "external"
     fs: HostFS = field(default_factory=HostFS)
     control_plane: bool = False
-    #: heartbeats and kubelet on (a node's power switch, for the living cluster)
+    #: the machine is on (`poweroff` turns it off)
     powered: bool = True
+    #: the kubelet service runs (`systemctl stop kubelet` stops it)
+    kubelet_running: bool = True
+
+    @property
+    def kubelet_alive(self) -> bool:
+        """A node whose kubelet can act and post heartbeats."""
+        return self.role == "node" and self.powered and self.kubelet_running
 
 
 class World:
@@ -202,7 +209,8 @@ class World:
             "manifestDigest": self._manifest_digest,
             "objects": objects,
             "files": {name: host.fs.to_state() for name, host in self.hosts.items()},
-            "hosts": {name: {"powered": host.powered} for name, host in self.hosts.items()},
+            "hosts": {name: {"powered": host.powered, "kubeletRunning": host.kubelet_running}
+                      for name, host in self.hosts.items()},
             "runtime": copy.deepcopy(self.runtime),
         }
 
@@ -226,6 +234,7 @@ class World:
         for name, host_state in state.get("hosts", {}).items():
             if name in world.hosts:
                 world.hosts[name].powered = bool(host_state.get("powered", True))
+                world.hosts[name].kubelet_running = bool(host_state.get("kubeletRunning", True))
         world._manifest_digest = state.get("manifestDigest", "")
         text = world.manifest_text()
         config = world.api.config
