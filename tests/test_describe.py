@@ -361,3 +361,71 @@ def test_service_endpoints_none_vs_blank():
 
 def test_describe_many_separator():
     assert describe_many(["a\n", "b\n", "c\n"]) == "a\n\n\nb\n\n\nc\n"
+
+
+def test_endpointslice_and_no_events_section():
+    es = {"metadata": {"name": "nginx-7xk2p", "namespace": "default",
+                       "labels": {"endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io", "kubernetes.io/service-name": "nginx"}},
+          "addressType": "IPv4", "ports": [{"name": "", "port": 80, "protocol": "TCP"}],
+          "endpoints": [{"addresses": ["10.244.1.5"], "conditions": {"ready": True}, "nodeName": "k8s-node1",
+                         "targetRef": {"kind": "Pod", "name": "nginx-1"}}]}
+    assert describe("EndpointSlice", es, {"events": None}, now) == (
+        "Name:         nginx-7xk2p\n"
+        "Namespace:    default\n"
+        "Labels:       endpointslice.kubernetes.io/managed-by=endpointslice-controller.k8s.io\n"
+        "              kubernetes.io/service-name=nginx\n"
+        "Annotations:  <none>\n"
+        "AddressType:  IPv4\n"
+        "Ports:\n"
+        "  Name     Port  Protocol\n"
+        "  ----     ----  --------\n"
+        "  <unset>  80    TCP\n"
+        "Endpoints:\n"
+        "  - Addresses:  10.244.1.5\n"
+        "    Conditions:\n"
+        "      Ready:    true\n"
+        "    Hostname:   <unset>\n"
+        "    TargetRef:  Pod/nginx-1\n"
+        "    NodeName:   k8s-node1\n"
+        "    Zone:       <unset>\n"
+    )
+
+
+def test_daemonset():
+    ds = {"metadata": {"name": "kube-proxy", "namespace": "kube-system", "labels": {"k8s-app": "kube-proxy"}},
+          "spec": {"selector": {"matchLabels": {"k8s-app": "kube-proxy"}},
+                   "template": {"metadata": {"labels": {"k8s-app": "kube-proxy"}},
+                                "spec": {"nodeSelector": {"kubernetes.io/os": "linux"}, "serviceAccountName": "kube-proxy",
+                                         "containers": [{"name": "kube-proxy", "image": "registry.k8s.io/kube-proxy:v1.32.0",
+                                                         "command": ["/usr/local/bin/kube-proxy"]}]}}},
+          "status": {"desiredNumberScheduled": 3, "currentNumberScheduled": 3, "updatedNumberScheduled": 3, "numberAvailable": 3}}
+    assert describe("DaemonSet", ds, {"pods": [{"status": {"phase": "Running"}}] * 3}, now) == (
+        "Name:           kube-proxy\n"
+        "Namespace:      kube-system\n"
+        "Selector:       k8s-app=kube-proxy\n"
+        "Node-Selector:  kubernetes.io/os=linux\n"
+        "Labels:         k8s-app=kube-proxy\n"
+        "Annotations:    <none>\n"
+        "Desired Number of Nodes Scheduled: 3\n"
+        "Current Number of Nodes Scheduled: 3\n"
+        "Number of Nodes Scheduled with Up-to-date Pods: 3\n"
+        "Number of Nodes Scheduled with Available Pods: 3\n"
+        "Number of Nodes Misscheduled: 0\n"
+        "Pods Status:  3 Running / 0 Waiting / 0 Succeeded / 0 Failed\n"
+        "Pod Template:\n"
+        "  Labels:           k8s-app=kube-proxy\n"
+        "  Service Account:  kube-proxy\n"
+        "  Containers:\n"
+        "   kube-proxy:\n"
+        "    Image:      registry.k8s.io/kube-proxy:v1.32.0\n"
+        "    Port:       <none>\n"
+        "    Host Port:  <none>\n"
+        "    Command:\n"
+        "      /usr/local/bin/kube-proxy\n"
+        "    Environment:   <none>\n"
+        "    Mounts:        <none>\n"
+        "  Volumes:         <none>\n"
+        "  Node-Selectors:  kubernetes.io/os=linux\n"
+        "  Tolerations:     <none>\n"
+        "Events:            <none>\n"
+    )

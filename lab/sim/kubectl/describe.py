@@ -5,7 +5,8 @@ spaces per level) into text/tabwriter(minwidth 0, tabwidth 8, padding 2);
 the Events table is flushed separately, as DescribeEvents does.
 
 `related` carries what the real describer fetches from the apiserver:
-  "events":          Events whose involvedObject is this object (all kinds)
+  "events":          Events whose involvedObject is this object (all kinds);
+                     None omits the Events section (--show-events=false)
   "endpointslices":  Service: EndpointSlices labelled kubernetes.io/service-name=<svc>
   "replicasets":     Deployment: the ReplicaSets it controls
   "pods":            ReplicaSet: the Pods it controls; Node: the Pods on the node
@@ -21,6 +22,8 @@ from typing import Any, Callable
 from .duration import parse_time, translate_timestamp_since
 from .printers import format_labels, selector_string
 from .tabwriter import describe_tabwriter
+
+_OMIT = object()
 
 SKIP_ANNOTATIONS = {"kubectl.kubernetes.io/last-applied-configuration"}
 MAX_ANNOTATION_LEN = 140
@@ -101,6 +104,8 @@ def _sorted_events(events: list[dict]) -> list[dict]:
 
 def describe_events(events: list[dict] | None, w: PrefixWriter, now: datetime) -> None:
     """DescribeEvents: `Events:  <none>` or the Type/Reason/Age/From/Message table."""
+    if events is _OMIT:
+        return
     if not events:
         w.write(0, "Events:\t<none>\n")
         return
@@ -817,7 +822,69 @@ def describe_node(node: dict, related: dict, now: datetime) -> str:
     return w.getvalue()
 
 
+def describe_daemonset(ds: dict, related: dict, now: datetime) -> str:
+    m, spec, st = _meta(ds), ds.get("spec") or {}, ds.get("status") or {}
+    tspec = (spec.get("template") or {}).get("spec") or {}
+    w = PrefixWriter()
+    w.write(0, f"Name:\t{m.get('name', '')}\n")
+    w.write(0, f"Namespace:\t{m.get('namespace', '')}\n")
+    w.write(0, f"Selector:\t{selector_string(spec.get('selector'))}\n")
+    w.write(0, f"Node-Selector:\t{format_labels(tspec.get('nodeSelector'))}\n")
+    print_labels_multiline(w, "Labels", m.get("labels"))
+    print_annotations_multiline(w, "Annotations", m.get("annotations"))
+    w.write(0, f"Desired Number of Nodes Scheduled: {st.get('desiredNumberScheduled', 0)}\n")
+    w.write(0, f"Current Number of Nodes Scheduled: {st.get('currentNumberScheduled', 0)}\n")
+    w.write(0, f"Number of Nodes Scheduled with Up-to-date Pods: {st.get('updatedNumberScheduled', 0)}\n")
+    w.write(0, f"Number of Nodes Scheduled with Available Pods: {st.get('numberAvailable', 0)}\n")
+    w.write(0, f"Number of Nodes Misscheduled: {st.get('numberMisscheduled', 0)}\n")
+    phases = [(p.get("status") or {}).get("phase") for p in related.get("pods") or []]
+    w.write(0, f"Pods Status:\t{phases.count('Running')} Running / {phases.count('Pending')} Waiting / "
+               f"{phases.count('Succeeded')} Succeeded / {phases.count('Failed')} Failed\n")
+    describe_pod_template(spec.get("template"), w)
+    describe_events(related.get("events"), w, now)
+    return w.getvalue()
+
+
+def describe_endpointslice(es: dict, related: dict, now: datetime) -> str:
+    m = _meta(es)
+    w = PrefixWriter()
+    w.write(0, f"Name:\t{m.get('name', '')}\n")
+    w.write(0, f"Namespace:\t{m.get('namespace', '')}\n")
+    print_labels_multiline(w, "Labels", m.get("labels"))
+    print_annotations_multiline(w, "Annotations", m.get("annotations"))
+    w.write(0, f"AddressType:\t{es.get('addressType', '')}\n")
+    ports = es.get("ports") or []
+    if not ports:
+        w.write(0, "Ports: <unset>\n")
+    else:
+        w.write(0, "Ports:\n")
+        w.write(1, "Name\tPort\tProtocol\n")
+        w.write(1, "----\t----\t--------\n")
+        for p in ports:
+            port = "<unset>" if p.get("port") is None else str(p["port"])
+            w.write(1, f"{p.get('name') or '<unset>'}\t{port}\t{p.get('protocol', 'TCP')}\n")
+    eps = es.get("endpoints") or []
+    if not eps:
+        w.write(0, "Endpoints: <none>\n")
+    else:
+        w.write(0, "Endpoints:\n")
+        for ep in eps:
+            w.write(1, f"- Addresses:\t{', '.join(ep.get('addresses') or []) or '<none>'}\n")
+            w.write(2, "Conditions:\n")
+            ready = (ep.get("conditions") or {}).get("ready")
+            w.write(3, f"Ready:\t{'<unset>' if ready is None else str(bool(ready)).lower()}\n")
+            w.write(2, f"Hostname:\t{ep.get('hostname') if ep.get('hostname') is not None else '<unset>'}\n")
+            ref = ep.get("targetRef")
+            if ref:
+                w.write(2, f"TargetRef:\t{ref.get('kind', '')}/{ref.get('name', '')}\n")
+            w.write(2, f"NodeName:\t{ep.get('nodeName') if ep.get('nodeName') is not None else '<unset>'}\n")
+            w.write(2, f"Zone:\t{ep.get('zone') if ep.get('zone') is not None else '<unset>'}\n")
+    describe_events(related.get("events"), w, now)
+    return w.getvalue()
+
+
 DESCRIBERS: dict[str, Callable[[dict, dict, datetime], str]] = {
+    "DaemonSet": describe_daemonset, "EndpointSlice": describe_endpointslice,
     "Service": describe_service, "Endpoints": describe_endpoints, "Pod": describe_pod,
     "Deployment": describe_deployment, "ReplicaSet": describe_replicaset, "Namespace": describe_namespace,
     "ConfigMap": describe_configmap, "Node": describe_node,
@@ -826,7 +893,10 @@ DESCRIBERS: dict[str, Callable[[dict, dict, datetime], str]] = {
 
 def describe(kind: str, obj: dict, related: dict | None, now: datetime) -> str:
     """The text `kubectl describe <kind> <name>` prints for one object."""
-    return DESCRIBERS[kind](obj, related or {}, now)
+    related = dict(related or {})
+    if "events" in related and related["events"] is None:
+        related["events"] = _OMIT
+    return DESCRIBERS[kind](obj, related, now)
 
 
 def describe_many(texts: list[str]) -> str:

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .jsonpath import _go_print, go_quote, go_v_float
+from .jsonpath import go_quote, go_v_float
 from .yamlout import compact_json
 
 

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .yamlout import compact_json, json_string, to_json
+from .yamlout import compact_json, to_json
 
 
 class JSONPathError(Exception):

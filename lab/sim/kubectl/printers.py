@@ -14,7 +14,6 @@ shows (kubectl does not re-sort events unless --sort-by is given).
 """
 from __future__ import annotations
 
-import ipaddress
 import re
 from datetime import datetime
 from typing import Any, Callable, Iterable
