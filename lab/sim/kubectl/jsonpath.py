@@ -641,25 +641,14 @@ def _compare(op: str, left: Any, right: Any) -> bool:
 # --------------------------------------------------------------------------
 
 def go_v_float(f: float) -> str:
-    """fmt's %v for a float64: shortest digits, %e when exp < -4 or >= 21."""
+    """fmt's %v for a float64: strconv 'g' with the shortest digits, which
+    switches to %e when the exponent is < -4 or >= 6 (1e+06, 1.5e-05)."""
     if f != f:
         return "NaN"
     if f in (float("inf"), float("-inf")):
         return "+Inf" if f > 0 else "-Inf"
-    r = repr(f)
-    if "e" in r:
-        mant, e_s = r.split("e")
-        e = int(e_s)
-    else:
-        from .yamlout import _to_sci
-        mant, e = _to_sci(r)
-    if mant.endswith(".0"):
-        mant = mant[:-2]
-    if f != 0 and (e < -4 or e >= 21):
-        return f"{mant}e{'-' if e < 0 else '+'}{abs(e):02d}"
-    if f == int(f):
-        return str(int(f))
-    return format(f, f".{max(0, -e + len(mant.replace('-', '').replace('.', '')) - 1)}f") if "e" in r else r
+    from .yamlout import _go_g
+    return _go_g(f)
 
 
 def _go_print(v: Any) -> str:

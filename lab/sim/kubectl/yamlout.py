@@ -55,10 +55,26 @@ def go_float(f: float) -> str:
     if f != 0 and (e < -6 or e >= 21):
         return f"{mant}e{'-' if e < 0 else '+'}{abs(e)}"
     if f == int(f):
-        return str(int(f))
+        return _integral_float_text(f)
     if "e" in r:
         return format(f, ".20f").rstrip("0").rstrip(".")
     return r
+
+
+def _integral_float_text(f: float) -> str:
+    """An integral float as Go's shortest formatting writes it: the shortest
+    round-trip digits padded with zeros (1.2345678901234568e+20 ->
+    123456789012345680000), not the exact binary value."""
+    r = repr(f)
+    if "e" not in r:
+        return str(int(f))
+    mant, e_s = r.split("e")
+    neg = mant.startswith("-")
+    digits = mant.lstrip("-").replace(".", "")
+    if digits.endswith("0") and "." in mant and mant.endswith(".0"):
+        digits = digits[:-1]
+    zeros = int(e_s) - (len(digits) - 1)
+    return ("-" if neg else "") + digits + "0" * zeros
 
 
 def _to_sci(r: str) -> tuple[str, int]:
@@ -373,9 +389,10 @@ def _analyze(value: str) -> _Analysis:
         a.single_ok = True
         a.block_ok = False
         return a
-    block_ind = flow_ind = False
+    # only block context is reachable from JSON, so flow indicators are not tracked
+    block_ind = False
     if value.startswith("---") or value.startswith("..."):
-        block_ind = flow_ind = True
+        block_ind = True
     line_breaks = special = False
     leading_space = leading_break = trailing_space = trailing_break = False
     break_space = space_break = previous_space = previous_break = False
@@ -385,22 +402,15 @@ def _analyze(value: str) -> _Analysis:
         followed_ws = i + 1 >= n or value[i + 1] in " \t"
         if i == 0:
             if ch in "#,[]{}&*!|>'\"%@`":
-                flow_ind = block_ind = True
-            elif ch in "?:":
-                flow_ind = True
-                if followed_ws:
-                    block_ind = True
+                block_ind = True
+            elif ch in "?:" and followed_ws:
+                block_ind = True
             elif ch == "-" and followed_ws:
-                flow_ind = block_ind = True
-        else:
-            if ch in ",?[]{}":
-                flow_ind = True
-            elif ch == ":":
-                flow_ind = True
-                if followed_ws:
-                    block_ind = True
-            elif ch == "#" and preceded_ws:
-                flow_ind = block_ind = True
+                block_ind = True
+        elif ch == ":" and followed_ws:
+            block_ind = True
+        elif ch == "#" and preceded_ws:
+            block_ind = True
         if not _printable(ord(ch)):
             special = True
         if ch == " ":
@@ -708,7 +718,7 @@ def _yaml_scalar_text(v: Any) -> str | None:
         return str(v)
     if isinstance(v, float):
         if v == int(v) and -(2 ** 63) <= v < 2 ** 64:
-            return str(int(v))  # the JSON round trip reads it back as an int
+            return _integral_float_text(v)  # the JSON round trip reads it back as an int
         return _go_g(v)
     return None
 
@@ -724,7 +734,9 @@ def _go_g(f: float) -> str:
         mant, e = _to_sci(r)
     if e < -4 or e >= 6:
         return f"{mant}e{'-' if e < 0 else '+'}{abs(e):02d}"
-    return format(f, "f").rstrip("0").rstrip(".") if "e" in r else r
+    if "e" in r:
+        return format(f, "f").rstrip("0").rstrip(".")
+    return r[:-2] if r.endswith(".0") else r
 
 
 def _emit(em: _Emitter, v: Any, *, in_seq: bool = False) -> None:
