@@ -277,3 +277,12 @@ def test_tabwriter_edge_cases():
     w.write("Name:\tnginx\nIP Family Policy:\tSingleStack\nEvents:\t<none>\n")
     w.flush()
     assert w.getvalue() == "Name:              nginx\nIP Family Policy:  SingleStack\nEvents:            <none>\n"
+
+
+def test_secret_serviceaccount_and_default_columns():
+    sec = {"kind": "Secret", "metadata": meta("tls", created="2024-05-06T11:00:00Z"), "type": "kubernetes.io/tls", "data": {"tls.crt": "", "tls.key": ""}}
+    assert print_table("Secret", [sec], NOW) == "NAME   TYPE                DATA   AGE\ntls    kubernetes.io/tls   2      60m\n"
+    sa = {"kind": "ServiceAccount", "metadata": meta("default", created="2024-04-26T12:00:00Z")}
+    assert print_table("ServiceAccount", [sa], NOW) == "NAME      SECRETS   AGE\ndefault   0         10d\n"
+    lease = {"kind": "Lease", "metadata": meta("k8s-master", ns="kube-node-lease", created="2024-04-26T12:00:00Z")}
+    assert print_table("Lease", [lease], NOW) == "NAME         AGE\nk8s-master   10d\n"

@@ -100,6 +100,8 @@ COLUMNS: dict[str, list[tuple[str, int]]] = {
              ("External-IP", 1), ("OS-Image", 1), ("Kernel-Version", 1), ("Container-Runtime", 1)],
     "Namespace": [("Name", 0), ("Status", 0), ("Age", 0)],
     "ConfigMap": [("Name", 0), ("Data", 0), ("Age", 0)],
+    "Secret": [("Name", 0), ("Type", 0), ("Data", 0), ("Age", 0)],
+    "ServiceAccount": [("Name", 0), ("Secrets", 0), ("Age", 0)],
     "Event": [("Last Seen", 0), ("Type", 0), ("Reason", 0), ("Object", 0), ("Subobject", 1), ("Source", 1),
               ("Message", 0), ("First Seen", 1), ("Count", 1), ("Name", 1)],
 }
@@ -453,13 +455,21 @@ _ROWS: dict[str, Callable[..., Row]] = {
     "EndpointSlice": _slice_row, "Deployment": _deployment_row, "ReplicaSet": _replicaset_row,
     "DaemonSet": _daemonset_row, "Node": _node_row, "Namespace": _namespace_row, "ConfigMap": _configmap_row,
     "Event": _event_row,
+    "Secret": lambda o, n: [_name(o), o.get("type", ""), len(o.get("data") or {}), _age(o, n)],
+    "ServiceAccount": lambda o, n: [_name(o), len(o.get("secrets") or []), _age(o, n)],
 }
+
+# SIMPLIFICATION: kinds without a printer here get NAME and AGE, as the
+# apiserver prints custom resources that declare no printer columns.
+_DEFAULT_COLUMNS = [("Name", 0), ("Age", 0)]
 
 
 def table_rows(kind: str, obj: dict, now: datetime, wide: bool = False) -> Row:
     """All cells of the server-side Table row for one object (wide cells included)."""
     if kind == "Service":
         return _service_row(obj, now, wide)
+    if kind not in _ROWS:
+        return [_name(obj), _age(obj, now)]
     return _ROWS[kind](obj, now)
 
 
@@ -483,7 +493,7 @@ def table_lines(kind: str, objects: Iterable[dict], now: datetime, *, wide: bool
                 show_labels: bool = False, show_kind: bool = False, all_namespaces: bool = False,
                 no_headers: bool = False, label_columns: Iterable[str] = ()) -> str:
     """The tab-separated text kubectl's table printer writes for one kind (before the tabwriter)."""
-    cols = COLUMNS[kind]
+    cols = COLUMNS.get(kind, _DEFAULT_COLUMNS)
     label_columns = list(label_columns)
     namespaced = next((r.namespaced for r in RESOURCES if r.kind == kind), True)
     with_ns = all_namespaces and namespaced
