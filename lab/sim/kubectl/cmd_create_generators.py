@@ -97,7 +97,7 @@ def create_object(inv: Invocation, obj: dict[str, Any], wrap: str | None) -> Non
             if wrap is None:
                 raise
             raise KubectlError(f"{wrap}: {exc.message}") from exc
-    print_result(inv, obj, res, "created", strategy)
+    print_result(inv, obj, res, "created", strategy, typed=(strategy == "client"))
 
 
 # -- create deployment -------------------------------------------------------

@@ -71,7 +71,7 @@ def related_objects(api, res: Resource, obj: dict[str, Any], show_events: bool =
     elif kind == "Namespace":
         related["resourcequotas"] = []
         related["limitranges"] = []
-    related["events"] = events_for(api, obj) if show_events else []
+    related["events"] = events_for(api, obj) if show_events else None
     return related
 
 

@@ -204,5 +204,5 @@ def expose(inv: Invocation, parsed: Parsed) -> int:
                 svc["metadata"]["namespace"] = inv.namespace
         else:
             svc = inv.api.create(svc, namespace=inv.namespace, dry_run=(strategy == "server"))
-        print_result(inv, svc, services, "exposed", strategy)
+        print_result(inv, svc, services, "exposed", strategy, typed=(strategy == "client"))
     return 0

@@ -207,14 +207,14 @@ def run(inv: Invocation, parsed: Parsed) -> int:
         except (StatusError, KubectlError) as exc:
             errors.append(exc)
         else:
-            print_result(inv, svc, resources.resolve("services"), "created", strategy)
+            print_result(inv, svc, resources.resolve("services"), "created", strategy, typed=(strategy == "client"))
             if split_format(fmt)[0] == "yaml":
                 inv.out("---\n")
     if attach:
         return _attach(inv, parsed, pod)
     if fmt and split_format(fmt)[0] == "yaml" and parsed.get("expose") and not errors:
         inv.out("---\n")  # the YAML printer separates the second object it prints
-    print_result(inv, pod, resources.resolve("pods"), "created", strategy)
+    print_result(inv, pod, resources.resolve("pods"), "created", strategy, typed=(strategy == "client"))
     if errors:
         raise errors[0]
     return 0

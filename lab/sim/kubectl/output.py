@@ -49,11 +49,14 @@ def _strip_managed(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def render(objs: list[dict[str, Any]], fmt: str, *, single: bool, template: str = "",
-           allow_missing_keys: bool = True, read_file=None) -> str:
+           allow_missing_keys: bool = True, read_file=None, typed: bool = False) -> str:
     """Render objects in a structured format.
 
     `single` is true when the user named exactly one object (kubectl then
-    prints that object, not a List around it).
+    prints that object, not a List around it). `typed` is true for objects
+    kubectl built itself (generators with --dry-run=client): their JSON
+    keeps Go struct field order, where objects read from a server or a
+    file print with sorted keys.
     """
     from . import jsonpath, yamlout
 
@@ -67,7 +70,7 @@ def render(objs: list[dict[str, Any]], fmt: str, *, single: bool, template: str 
     if name == "yaml":
         return yamlout.to_yaml(data)
     if name == "json":
-        return yamlout.to_json(data)
+        return yamlout.to_json(data, typed=typed)
     if name in ("jsonpath-file", "go-template-file", "templatefile"):
         if read_file is None:
             raise KubectlError(f"error reading --template {arg}")
@@ -95,7 +98,8 @@ def success_line(res: Resource, name: str, verb: str, dry_run: str = "none") -> 
     return f"{res.kind_prefix}/{name} {verb}{suffix}\n"
 
 
-def print_result(inv: Any, obj: dict[str, Any], res: Resource, verb: str, dry_run: str = "none") -> None:
+def print_result(inv: Any, obj: dict[str, Any], res: Resource, verb: str, dry_run: str = "none",
+                 typed: bool = False) -> None:
     """After a mutation: the object in the -o format, or the `kind/name verb` line."""
     fmt = inv.parsed.get("output", "") or ""
     if fmt and is_structured(fmt):
@@ -103,6 +107,6 @@ def print_result(inv: Any, obj: dict[str, Any], res: Resource, verb: str, dry_ru
             inv.out(object_name(obj) + "\n")
             return
         inv.out(render([obj], fmt, single=True, template=inv.parsed.get("template", "") or "",
-                       read_file=lambda p: inv.read_file(p)[0]))
+                       read_file=lambda p: inv.read_file(p)[0], typed=typed))
         return
     inv.out(success_line(res, obj.get("metadata", {}).get("name", ""), verb, dry_run))
