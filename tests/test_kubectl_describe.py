@@ -75,7 +75,7 @@ def test_events_are_matched_by_involved_object(world):
                           "reason": "Test", "message": "m", "type": "Normal"})
     related = related_objects(world.api, resolve("svc"), svc)
     assert [e["metadata"]["name"] for e in related["events"]] == ["e1"]
-    assert related_objects(world.api, resolve("svc"), svc, show_events=False)["events"] == []
+    assert related_objects(world.api, resolve("svc"), svc, show_events=False)["events"] is None
 
 
 def test_node_describer_gets_its_non_terminated_pods(world):
