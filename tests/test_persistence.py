@@ -108,23 +108,25 @@ def test_saving_an_unchanged_world_writes_nothing():
     assert Lab.objects.get(pk=lab.pk).revision == 1
 
 
-def test_event_history_is_stored_row_by_row(monkeypatch):
-    """An "events" list in the state is kept in order, one row per entry,
-    and only new or changed entries are written."""
-    history = [{"type": "ADDED", "object": "a"}, {"type": "ADDED", "object": "b"}]
-    original = World.to_state
-    monkeypatch.setattr(World, "to_state", lambda self: {**original(self), "events": list(history)})
+def test_event_history_is_stored_row_by_row():
+    """The recent watch stream is kept one row per event, keyed by its
+    resourceVersion, and a save writes only the events that are new."""
     lab = create_lab("events")
-    rows = lambda: list(LabEvent.objects.filter(lab=lab).values_list("seq", "data"))  # noqa: E731
-    assert rows() == [(0, history[0]), (1, history[1])]
-    LabEvent.objects.filter(lab=lab, seq=0).update(data={"marker": 1})  # digest kept: not rewritten
-    history.append({"type": "DELETED", "object": "a"})
-    save_world(lab, load_world(lab), expected_revision=lab.revision)
-    assert rows() == [(0, {"marker": 1}), (1, history[1]), (2, history[2])]
-    del history[1:]
-    save_world(lab, load_world(lab), expected_revision=lab.revision)
-    assert rows() == [(0, {"marker": 1})]
-    assert load_state(lab)["events"] == [{"marker": 1}]
+    rows = lambda: list(LabEvent.objects.filter(lab=lab).values_list("seq", flat=True))  # noqa: E731
+    before = rows()
+    assert before == sorted(before) and len(before) > 0
+    first = LabEvent.objects.get(lab=lab, seq=before[0])
+    run_command(lab, "kubectl create namespace mine")
+    after = rows()
+    added = [seq for seq in after if seq not in before]
+    assert len(added) == 1
+    event = LabEvent.objects.get(lab=lab, seq=added[0]).data
+    assert (event["type"], event["resource"], event["object"]["metadata"]["name"]) == ("ADDED", "namespaces", "mine")
+    kept = LabEvent.objects.get(lab=lab, seq=before[0])
+    assert (kept.pk, kept.digest, kept.data) == (first.pk, first.digest, first.data)
+    world = load_world(lab)
+    assert world.store.history[-1].object["metadata"]["name"] == "mine"
+    assert world.store.history[-1].resource_version == added[0]
 
 
 def test_a_stale_save_raises_a_conflict_and_writes_nothing():

@@ -321,7 +321,10 @@ def _diff_events(lab: Lab, events: list, changes: _RowChanges) -> None:
     stored = {seq: (pk, digest) for seq, pk, digest in
               LabEvent.objects.filter(lab=lab).values_list("seq", "id", "digest")}
     wanted = {}
-    for seq, data in enumerate(events):
+    # Keyed by the event's resourceVersion when it has one, so a sliding
+    # window of recent events rewrites only the rows that came and went.
+    for index, data in enumerate(events):
+        seq = int(data.get("resourceVersion", index)) if isinstance(data, dict) else index
         digest = _digest(data)
         wanted[seq] = (digest, partial(LabEvent, lab=lab, seq=seq, digest=digest, data=data))
     _diff_table(changes, LabEvent, stored, wanted)

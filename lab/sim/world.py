@@ -16,7 +16,7 @@ from typing import Any, Callable
 from . import commands as _commands  # noqa: F401  (registers kubectl and the other host commands)
 from .api.resources import by_kind
 from .api.server import ApiServer, ApiServerConfig
-from .api.store import Store
+from .api.store import Store, WatchEvent
 from .apiserver_manifest import MANIFEST_PATH, ManifestError, parse_manifest, render_manifest
 from .bootstrap import bootstrap_objects
 from .clock import Clock, parse_time
@@ -49,6 +49,9 @@ class Host:
 
 class World:
     """Store + apiserver + clock + hosts. Pure Python; no Django."""
+
+    #: how many of the latest watch events travel with the saved state
+    PERSISTED_EVENTS = 200
 
     def __init__(self, profile: Profile, seed: int = 0, *, _bootstrap: bool = True):
         self.profile = profile
@@ -212,6 +215,12 @@ class World:
             "hosts": {name: {"powered": host.powered, "kubeletRunning": host.kubelet_running}
                       for name, host in self.hosts.items()},
             "runtime": copy.deepcopy(self.runtime),
+            # The recent watch stream, so a client in another process can catch
+            # up from a resourceVersion (the web push and lessons read it).
+            "events": [
+                {"type": e.type, "resource": e.resource, "resourceVersion": e.resource_version, "object": e.object}
+                for e in self.store.history[-self.PERSISTED_EVENTS:]
+            ],
         }
 
     @classmethod
@@ -246,6 +255,10 @@ class World:
         world.api.reconfigure(config)
         world.api.up = bool(state.get("apiserverUp", True))
         world.runtime = copy.deepcopy(state.get("runtime", {}))
+        world.store.history = [
+            WatchEvent(e["type"], e["resource"], copy.deepcopy(e["object"]), int(e["resourceVersion"]))
+            for e in state.get("events", [])
+        ]
         # Level-triggered: every controller looks at everything once, which
         # re-creates the timers the saved world had pending.
         world.controllers.resync()
