@@ -131,13 +131,18 @@ class ApiServer:
             raise ConnectionRefused(self.config.advertise_address, self.config.secure_port)
 
     # -- create --------------------------------------------------------------
-    def create(self, obj: dict[str, Any], namespace: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+    def _decode_body(self, obj: dict[str, Any]) -> tuple[Resource, dict[str, Any]]:
+        """A request body: a private copy, its resource, strictly decoded."""
         self._check_up()
         obj = copy.deepcopy(obj)
         res = by_kind(obj.get("apiVersion", ""), obj.get("kind", ""))
         if res is None:
             raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
         self._strict_decode(obj)
+        return res, obj
+
+    def create(self, obj: dict[str, Any], namespace: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+        res, obj = self._decode_body(obj)
         ns = self._namespace_for(res, obj, namespace)
         self._admit_namespace(res, ns)
         meta = obj["metadata"]
@@ -320,12 +325,7 @@ class ApiServer:
 
     # -- update / patch ------------------------------------------------------
     def update(self, obj: dict[str, Any], dry_run: bool = False, subresource: str = "") -> dict[str, Any]:
-        self._check_up()
-        new = copy.deepcopy(obj)
-        res = by_kind(new.get("apiVersion", ""), new.get("kind", ""))
-        if res is None:
-            raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
-        self._strict_decode(new)
+        res, new = self._decode_body(obj)
         meta = new.setdefault("metadata", {})
         ns = meta.get("namespace", "default") if res.namespaced else ""
         name = meta.get("name", "")
