@@ -415,11 +415,13 @@ class Shell:
         self.check_interrupt()
         if name in self.state.functions:
             return self._call_function(name, argv, fds, stdin)
-        fn = COMMANDS.get(name)
+        table = self.session.commands if getattr(self.session, "commands", None) is not None else COMMANDS
+        fn = table.get(name)
         if fn is None and "/" in name:
             return self._run_path(argv, fds, stdin)
         if fn is None:
-            fds[2].write(f"bash: {name}: command not found\n")
+            not_found = getattr(self.session.host, "not_found_message", None)
+            fds[2].write(not_found(name) if callable(not_found) else f"bash: {name}: command not found\n")
             self.state.status = 127
             return 127
         ctx = CommandContext(self, name, self.environ(extra_env), fds, stdin)

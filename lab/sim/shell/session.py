@@ -33,10 +33,18 @@ class ShellSession:
     """`interrupt` is a threading.Event the terminal sets on Ctrl-C; loops
     and commands poll it. `loop_budget` bounds loop iterations per line."""
 
-    def __init__(self, world: Any, host_name: str, loop_budget: int = DEFAULT_LOOP_BUDGET):
+    #: commands this session can run (None: every registered command); a
+    #: container session offers only its image's tools
+    commands: dict | None = None
+
+    def __init__(self, world: Any, host_name: str, loop_budget: int = DEFAULT_LOOP_BUDGET,
+                 host: Any = None, commands: dict | None = None):
+        """`host` replaces world.hosts[host_name] (a container is a pseudo-host
+        with .name .ip .fs); `commands` restricts the command table."""
         self.world = world
         self.host_name = host_name
-        self.host = world.hosts[host_name]
+        self.host = host if host is not None else world.hosts[host_name]
+        self.commands = commands
         self.fs = self.host.fs
         if getattr(self.fs, "clock", None) is None:
             clock = getattr(world, "clock", None)
@@ -62,6 +70,9 @@ class ShellSession:
     # -- prompt ---------------------------------------------------------------
     def prompt(self) -> str:
         """`[root@kube-node01 yaml]$ ` (bash's `[\\u@\\h \\W]\\$ `)."""
+        custom = getattr(self.host, "prompt", None)
+        if callable(custom):
+            return custom(self)
         cwd = self.state.cwd
         home = self.state.vars.get("HOME", "/root")
         if cwd == home:

@@ -31,6 +31,12 @@ class ContainerEnv:
     node: str                      # the node it runs on
     now: Callable[[], Any]         # the virtual clock's current datetime
     log: Callable[[str, str], None]  # log(stream "stdout"|"stderr", text with trailing newline)
+    #: JSON-compatible memory of the running process (request counters ...),
+    #: kept per container start by whoever builds the env
+    state: dict[str, Any] = field(default_factory=dict)
+    #: the World, so that a main process can reach the network (`curl` in a
+    #: start-up script); None keeps it offline
+    world: Any = None
 
     @property
     def command(self) -> list[str]:
@@ -50,6 +56,9 @@ class StartResult:
     reason: str = ""               # Completed / Error (for a terminated container)
     listens: list[tuple[int, str]] = field(default_factory=list)  # (port, protocol)
     message: str = ""
+    #: when running: virtual seconds until the main process ends by itself
+    #: (`sleep 3600`), with `exit_code`/`reason` then; None = runs until stopped
+    runs_for: float | None = None
 
 
 @dataclass
@@ -65,6 +74,17 @@ class Request:
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: str = ""
     host: str = ""
+    version: str = "HTTP/1.1"
+
+    @property
+    def request_line(self) -> str:
+        return f"{self.method} {self.path} {self.version}"
+
+    def header(self, name: str, default: str = "") -> str:
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return default
 
 
 @dataclass
@@ -73,6 +93,13 @@ class Response:
     reason: str = "OK"
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: str = ""
+    version: str = "HTTP/1.1"
+
+    def header(self, name: str, default: str = "") -> str:
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return default
 
 
 class Workload:

@@ -1,0 +1,48 @@
+"""The image catalogue: what a container of a known image does.
+
+`workload_for(container)` picks the behaviour by the image name, whatever
+registry prefix or tag it carries (`nginx`, `nginx:1.27`,
+`docker.io/library/nginx:1.27` are the same image). Unknown images run,
+listen on nothing and have no tools (`known = False`).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .base import ContainerEnv, Request, Response, StartResult, Workload
+from .bootcamp import Bootcamp
+from .busybox import Busybox
+from .echoserver import EchoServer
+from .httpd import Httpd
+from .image import ImageRef, ImageWorkload, parse_image
+from .nginx import Nginx
+from .python import Python
+
+__all__ = ["ContainerEnv", "Request", "Response", "StartResult", "Workload", "ImageWorkload",
+           "ImageRef", "parse_image", "workload_for", "UnknownImage"]
+
+_DOCKER_HUB = {"nginx": Nginx, "httpd": Httpd, "busybox": Busybox, "python": Python,
+               "jocatalin/kubernetes-bootcamp": Bootcamp}
+_ECHOSERVER_REGISTRIES = {"registry.k8s.io", "k8s.gcr.io", "gcr.io"}
+
+
+class UnknownImage(Workload):
+    """An image the lab does not know: it runs and does nothing else."""
+
+    known = False
+
+    def __init__(self, ref: ImageRef):
+        self.ref = ref
+
+
+def workload_for(container: dict[str, Any]) -> Workload:
+    """The Workload for a container spec (its `image` decides)."""
+    ref = parse_image(container.get("image") or "")
+    cls: Any = None
+    if ref.registry == "docker.io":
+        cls = _DOCKER_HUB.get(ref.path)
+    elif ref.registry == "gcr.io" and ref.path == "google-samples/kubernetes-bootcamp":
+        cls = Bootcamp
+    elif ref.registry in _ECHOSERVER_REGISTRIES and ref.path in ("echoserver", "google_containers/echoserver"):
+        cls = EchoServer
+    return cls(ref) if cls else UnknownImage(ref)
