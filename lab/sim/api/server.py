@@ -515,15 +515,10 @@ class ApiServer:
         return gone or obj
 
     def _dependents(self, owner: dict[str, Any]) -> list[tuple[Resource, dict[str, Any]]]:
-        uid = owner["metadata"].get("uid")
-        ns = owner["metadata"].get("namespace")
-        found = []
-        for r in self._namespaced_resources():
-            for child in self.store.iter(r.group_resource, ns if ns else None):
-                refs = child.get("metadata", {}).get("ownerReferences") or []
-                if any(ref.get("uid") == uid for ref in refs):
-                    found.append((r, child))
-        return found
+        from .resources import RESOURCES
+        by_resource = {r.group_resource: r for r in RESOURCES}
+        return [(by_resource[resource], child) for resource, child in self.store.dependents(owner["metadata"].get("uid", ""))
+                if resource in by_resource]
 
     def _delete_dependents(self, owner: dict[str, Any]) -> None:
         """The garbage collector's cascade: dependents whose only owner is gone are deleted."""

@@ -30,9 +30,44 @@ class Store:
 
     def __init__(self, revision: int = 1):
         self._objects: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+        # Indexes, as informers keep them, so controllers need not scan everything:
+        # names per (resource, namespace); dependents per owner uid; names per
+        # (resource, namespace, label key, label value).
+        self._by_namespace: dict[tuple[str, str], set[str]] = {}
+        self._by_owner: dict[str, set[Key]] = {}
+        self._by_label: dict[tuple[str, str, str, str], set[str]] = {}
         self.revision = revision
         self.history: list[WatchEvent] = []
         self._subscribers: list[Callable[[WatchEvent], None]] = []
+
+    def _index(self, resource: str, obj: dict[str, Any], add: bool) -> None:
+        meta = obj["metadata"]
+        ns, name = meta.get("namespace", ""), meta["name"]
+        keys: list[tuple[dict, Any, Any]] = [(self._by_namespace, (resource, ns), name)]
+        for ref in meta.get("ownerReferences") or ():
+            if ref.get("uid"):
+                keys.append((self._by_owner, ref["uid"], (resource, ns, name)))
+        for label, value in (meta.get("labels") or {}).items():
+            keys.append((self._by_label, (resource, ns, label, value), name))
+        for table, key, member in keys:
+            if add:
+                table.setdefault(key, set()).add(member)
+            else:
+                members = table.get(key)
+                if members is not None:
+                    members.discard(member)
+                    if not members:
+                        del table[key]
+
+    def _store(self, resource: str, obj: dict[str, Any]) -> None:
+        meta = obj["metadata"]
+        table = self._objects.setdefault(resource, {})
+        key = (meta.get("namespace", ""), meta["name"])
+        old = table.get(key)
+        if old is not None:
+            self._index(resource, old, add=False)
+        table[key] = obj
+        self._index(resource, obj, add=True)
 
     # -- reads ---------------------------------------------------------------
     def get(self, resource: str, namespace: str, name: str) -> dict[str, Any] | None:
@@ -49,9 +84,41 @@ class Store:
     def iter(self, resource: str, namespace: str | None = None) -> Iterator[dict[str, Any]]:
         """Stored objects (no copy), sorted by namespace then name, as etcd keys sort."""
         table = self._objects.get(resource, {})
-        keys = sorted(k for k in table if namespace is None or k[0] == namespace)
+        if namespace is None:
+            keys = sorted(table)
+        else:
+            keys = [(namespace, n) for n in sorted(self._by_namespace.get((resource, namespace), ()))]
         for key in keys:
-            yield table[key]
+            obj = table.get(key)
+            if obj is not None:
+                yield obj
+
+    def count(self, resource: str, namespace: str | None = None) -> int:
+        if namespace is None:
+            return len(self._objects.get(resource, {}))
+        return len(self._by_namespace.get((resource, namespace), ()))
+
+    def with_labels(self, resource: str, namespace: str, labels: dict[str, str]) -> list[dict[str, Any]]:
+        """Objects (no copy) in one namespace carrying all of `labels`, sorted by name.
+
+        The index lookup behind a Service or ReplicaSet selector's matchLabels.
+        """
+        table = self._objects.get(resource, {})
+        if not labels:
+            names: set[str] = set(self._by_namespace.get((resource, namespace), ()))
+        else:
+            sets = [self._by_label.get((resource, namespace, k, str(v)), set()) for k, v in labels.items()]
+            names = set.intersection(*sorted(sets, key=len)) if sets else set()
+        return [table[(namespace, n)] for n in sorted(names) if (namespace, n) in table]
+
+    def dependents(self, owner_uid: str) -> list[tuple[str, dict[str, Any]]]:
+        """(resource, object) pairs (no copy) whose ownerReferences name this uid."""
+        out = []
+        for resource, ns, name in sorted(self._by_owner.get(owner_uid, ())):
+            obj = self._objects.get(resource, {}).get((ns, name))
+            if obj is not None:
+                out.append((resource, obj))
+        return out
 
     def all_items(self) -> Iterator[tuple[Key, dict[str, Any]]]:
         for resource in sorted(self._objects):
@@ -71,26 +138,27 @@ class Store:
         """Store obj (stamping a new resourceVersion) and emit a watch event."""
         rv = self.next_revision()
         obj["metadata"]["resourceVersion"] = str(rv)
-        meta = obj["metadata"]
         stored = copy.deepcopy(obj)
-        self._objects.setdefault(resource, {})[(meta.get("namespace", ""), meta["name"])] = stored
-        self._emit(WatchEvent(event_type, resource, copy.deepcopy(stored), rv))
+        self._store(resource, stored)
+        # The event shares the stored dict: stored objects are never changed in
+        # place (a write replaces them), so it stays a true snapshot.
+        self._emit(WatchEvent(event_type, resource, stored, rv))
         return copy.deepcopy(stored)
 
     def remove(self, resource: str, namespace: str, name: str) -> dict[str, Any] | None:
         obj = self._objects.get(resource, {}).pop((namespace, name), None)
         if obj is None:
             return None
+        self._index(resource, obj, add=False)
         rv = self.next_revision()
         gone = copy.deepcopy(obj)
         gone["metadata"]["resourceVersion"] = str(rv)
-        self._emit(WatchEvent("DELETED", resource, copy.deepcopy(gone), rv))
-        return gone
+        self._emit(WatchEvent("DELETED", resource, gone, rv))
+        return copy.deepcopy(gone)
 
     def load(self, resource: str, obj: dict[str, Any]) -> None:
         """Put an object back as persisted (no new version, no event)."""
-        meta = obj["metadata"]
-        self._objects.setdefault(resource, {})[(meta.get("namespace", ""), meta["name"])] = obj
+        self._store(resource, obj)
 
     # -- watch ---------------------------------------------------------------
     def subscribe(self, callback: Callable[[WatchEvent], None]) -> Callable[[], None]:
