@@ -138,9 +138,15 @@ class World:
     # -- running commands ----------------------------------------------------
     def run(self, line: str, host: str | None = None, stdin: str = "") -> Any:
         """Run one command line on a host in a fresh shell session."""
-        from .shell.session import ShellSession
+        from .shell.session import Result, ShellSession
 
-        session = ShellSession(self, host or self.default_host)
+        name = host or self.default_host
+        target = self.hosts.get(name)
+        if target is not None and not target.powered:
+            # The terminal cannot reach a machine that is off (ssh's own message).
+            text = f"ssh: connect to host {target.ip} port 22: No route to host\n"
+            return Result(stderr=text, status=255, chunks=[("err", text)])
+        session = ShellSession(self, name)
         return session.run(line, stdin)
 
     # -- time ------------------------------------------------------------------
