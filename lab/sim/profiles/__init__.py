@@ -43,6 +43,11 @@ class Profile:
     external_name: str
     external_ip: str
     extra: dict = field(default_factory=dict)
+    #: addresses the simulated cloud load balancer hands out ("a.b.c.d-a.b.c.e" ranges or CIDRs);
+    #: empty: LoadBalancer Services stay <pending> (minikube without `minikube tunnel`)
+    load_balancer_pool: tuple[str, ...] = ()
+    #: seconds between EnsuringLoadBalancer and EnsuredLoadBalancer
+    load_balancer_seconds: float = 0.0
 
     @property
     def control_plane_node(self) -> NodeSpec:
@@ -79,4 +84,6 @@ def load_profile(name: str) -> Profile:
         pod_network=data["podNetwork"], cni=data["cni"], proxy_mode=data["proxyMode"],
         apiserver_port=int(data["apiserverPort"]), control_plane=data["controlPlane"],
         nodes=nodes, external_name=data["external"]["name"], external_ip=data["external"]["ip"],
+        load_balancer_pool=tuple((data.get("loadBalancerPool") or {}).get("addresses") or ()),
+        load_balancer_seconds=float((data.get("loadBalancerPool") or {}).get("provisioningSeconds") or 0),
     )
