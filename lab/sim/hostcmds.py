@@ -101,6 +101,7 @@ def format_relative(seconds: float) -> str:
 # -- power ------------------------------------------------------------------------
 
 def _ssh_closed(ctx) -> None:
+    ctx.world.settle()
     ip = ctx.host.ip
     ctx.err(f"Connection to {ip} closed by remote host.\nConnection to {ip} closed.\n")
     raise ExitShell(255)
@@ -255,6 +256,7 @@ def cmd_systemctl(ctx, argv: list[str]) -> int:
         if name != "kubelet.service" or verb in ("enable", "disable"):
             continue
         _kubelet_action(ctx, verb)
+        ctx.world.settle()
     return status
 
 
