@@ -87,7 +87,14 @@ def _index(world: Any) -> dict[tuple, str]:
 def _name(world: Any, involved_name: str) -> str:
     clock = world.clock
     nanos = int(clock.start.timestamp()) * 1_000_000_000 + int(round(clock.elapsed * 1_000_000_000))
-    nanos += world.rng.randrange(1_000_000)
+    # Events of one virtual instant get increasing sub-millisecond offsets, so
+    # their names sort in the order they happened, as real ones do.
+    last = world.runtime.setdefault("events", {}).get("last")
+    offset = world.rng.randrange(1, 1000)
+    if last and last[0] == nanos:
+        offset += last[1]
+    world.runtime["events"]["last"] = [nanos, offset]
+    nanos += offset * 1000
     return f"{involved_name}.{nanos:x}"
 
 

@@ -113,6 +113,10 @@ class Workload:
     shell = ""
     #: how long `docker pull` takes on a node that lacks the image (virtual seconds)
     pull_seconds = 3.0
+    #: whether the main process (PID 1) exits on SIGTERM, as nginx, httpd and python do;
+    #: `sleep 3600` as PID 1 (busybox) ignores it and is killed when the grace period
+    #: ends. May also be a method `(env) -> bool` when it depends on the command.
+    exits_on_sigterm = True
 
     def start(self, env: ContainerEnv) -> StartResult:
         return StartResult(running=True)
