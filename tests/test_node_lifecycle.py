@@ -212,3 +212,30 @@ def test_save_and_load_between_commands_changes_nothing():
     kept = _flow(World.from_profile("kubeadm"), lines, reload=False)
     reloaded = _flow(World.from_profile("kubeadm"), lines, reload=True)
     assert kept == reloaded
+
+
+def test_tutorial_node_failure_story():
+    """A Deployment with Pods on k8s-node1; the node is powered off; its Pods are replaced on k8s-node2."""
+    world = World.from_profile("kubeadm")
+    assert out(world, "kubectl create deployment nginx --image=nginx --replicas=4") == "deployment.apps/nginx created\n"
+    out(world, "sleep 30")
+    before = out(world, "kubectl get pods -o wide")
+    on_node1 = sorted(line.split()[0] for line in before.splitlines() if "k8s-node1" in line)
+    assert len(on_node1) == 2
+    res = world.run("poweroff", host="k8s-node1")
+    assert (res.stdout, res.stderr, res.status) == (
+        "", "Connection to 192.168.56.11 closed by remote host.\nConnection to 192.168.56.11 closed.\n", 255)
+    out(world, "sleep 60")
+    assert out(world, "kubectl get nodes") == NODES_NODE1_DOWN
+    # Until the 300 s toleration runs out the Pods look unchanged (nobody can tell their kubelet).
+    assert out(world, "kubectl get pods -o wide").replace("90s", "30s") == before
+    out(world, "sleep 300")
+    rows = [line.split() for line in out(world, "kubectl get pods -o wide").splitlines()[1:]]
+    terminating = sorted(r[0] for r in rows if r[2] == "Terminating")
+    assert terminating == on_node1
+    assert all(r[6] == "k8s-node1" for r in rows if r[2] == "Terminating")
+    running = [r for r in rows if r[2] == "Running"]
+    assert len(running) == 4 and all(r[6] == "k8s-node2" for r in running)
+    out(world, "sleep 600")
+    still = [line.split()[0] for line in out(world, "kubectl get pods").splitlines() if "Terminating" in line]
+    assert sorted(still) == on_node1
