@@ -4,3 +4,4 @@ from __future__ import annotations
 from .kubectl import command as _kubectl  # noqa: F401
 from .kubectl import commands as _kubectl_subcommands  # noqa: F401
 from . import hostcmds as _hostcmds  # noqa: F401  (poweroff, reboot, shutdown, systemctl)
+from . import nettools as _nettools  # noqa: F401,E402  (curl, wget)

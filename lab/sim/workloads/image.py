@@ -138,6 +138,13 @@ class ImageWorkload(Workload):
         handler = SERVERS.get(srv["kind"])
         return handler(env, request, srv) if handler else None
 
+    def exits_on_sigterm(self, env: ContainerEnv) -> bool:
+        """PID 1 gets no default signal actions: only a process that handles
+        SIGTERM (nginx, httpd) ends at once; `sleep`, a shell, python or node
+        as PID 1 ignore it and are killed when the grace period is over."""
+        srv = self.current_server(env)
+        return bool(srv) and srv["kind"] in ("nginx", "httpd", "echoserver")
+
     def stop(self, env: ContainerEnv) -> None:
         srv = self.current_server(env)
         if srv and srv["kind"] in STOPPERS:
