@@ -46,3 +46,10 @@ def workload_for(container: dict[str, Any]) -> Workload:
     elif ref.registry in _ECHOSERVER_REGISTRIES and ref.path in ("echoserver", "google_containers/echoserver"):
         cls = EchoServer
     return cls(ref) if cls else UnknownImage(ref)
+
+
+def exec_in_container(world: Any, pod: dict[str, Any], container: str, argv: list[str]) -> tuple[int, str]:
+    """Run a command in a running container: (exit code, output) (exec probes)."""
+    from .execute import exec_in_container as run
+
+    return run(world, pod, container, argv)

@@ -39,6 +39,8 @@ def node_program(ctx, argv: list[str]) -> int:
     env = container_of(ctx)
     host = ctx.env.get("HOSTNAME", "")
     started = iso(env.now()) if env else ""
+    if env is not None and not getattr(ctx.world, "dry_run", False):
+        env.state["startedAt"] = started
     ctx.out(f"Kubernetes Bootcamp App Started At: {started} | Running On:  {host} \n\n")
     raise Serve({"kind": "bootcamp", "port": 8080, "version": ctx.host.workload.version})
 
