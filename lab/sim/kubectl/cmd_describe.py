@@ -35,10 +35,12 @@ def events_for(api, obj: dict[str, Any]) -> list[dict[str, Any]]:
     """Events whose involvedObject is this object (describe's searchEvents)."""
     meta = _meta(obj)
     namespace = meta.get("namespace") or None
+    # Nodes use their name as the UID in events (NodeDescriber sets nodeRef.UID = name).
+    uid = meta.get("name") if obj.get("kind") == "Node" else meta.get("uid")
     out = []
     for ev in api.list("events", namespace=namespace):
         ref = ev.get("involvedObject") or {}
-        if ref.get("uid") and meta.get("uid") and ref.get("uid") != meta.get("uid"):
+        if ref.get("uid") and uid and ref.get("uid") != uid:
             continue
         if ref.get("kind") == obj.get("kind") and ref.get("name") == meta.get("name") and \
                 (ref.get("namespace") or "") == (meta.get("namespace") or ""):
