@@ -335,8 +335,7 @@ class EndpointSliceController(Controller):
             old = to_delete[i]
             new = to_create[-1]
             if old.get("addressType") == new.get("addressType") and owned_by(old, svc):
-                meta = {k: v for k, v in new["metadata"].items() if k != "generateName"}
-                meta["name"] = old["metadata"]["name"]
+                meta = dict(new["metadata"], name=old["metadata"]["name"])
                 new = dict(new, metadata=meta)
                 to_create.pop()
                 to_update.append(new)
