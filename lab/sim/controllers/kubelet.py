@@ -203,7 +203,7 @@ class Kubelet(Controller):
         yield f"{meta.get('namespace', '')}/{meta.get('name', '')}"
 
     def all_keys(self) -> Iterable[str]:
-        keys = set(self.state["keys"])
+        keys = set(self.world.runtime.get(rt.KEY, {}).get("keys", {}))
         for pod in self.store.iter("pods"):
             if (pod.get("spec") or {}).get("nodeName"):
                 keys.add(f"{pod['metadata'].get('namespace', '')}/{pod['metadata']['name']}")
@@ -226,6 +226,8 @@ class Kubelet(Controller):
         self._due.pop(key, None)
         namespace, _, name = key.partition("/")
         pod = self.store.peek("pods", namespace, name)
+        if pod is None and rt.KEY not in self.world.runtime:
+            return
         state = self.state
         uid = state["keys"].get(key)
         rec = state["pods"].get(uid) if uid else None
