@@ -291,7 +291,8 @@ class Kubelet(Controller):
                     spec = {"name": crec["name"], "image": crec["image"]}
                     env = rt.build_env(self.world, pod, spec, rec, crec)
                     find_workload(spec).stop(env)
-        release_ip(self.world, rec["node"], rec.get("ip"))
+        if rec.get("ip") != self._host_ip(rec["node"]):
+            release_ip(self.world, rec["node"], rec.get("ip"))
         self.state["pods"].pop(rec["uid"], None)
         if self.state["keys"].get(key) == rec["uid"]:
             self.state["keys"].pop(key, None)
@@ -304,7 +305,10 @@ class Kubelet(Controller):
                 return
             node = self.store.peek("nodes", "", rec["node"])
             cidr = ((node or {}).get("spec") or {}).get("podCIDR")
-            if cidr:
+            if (pod.get("spec") or {}).get("hostNetwork"):
+                # hostNetwork Pods share the node's network namespace: no CNI, the node's IP.
+                rec["ip"] = self._host_ip(rec["node"]) or None
+            elif cidr:
                 rec["ip"] = allocate_ip(self.world, rec["node"], cidr, rec["uid"])
             rec["sandboxReady"] = True
         specs = {c.get("name"): c for c in (pod.get("spec") or {}).get("containers") or []}
