@@ -83,3 +83,56 @@ def test_changing_the_name_is_refused():
     out, err, status = run(w, """KUBE_EDITOR="sed -i 's/^  name: web$/  name: other/'" kubectl edit deploy/web""")
     assert status == 1 and err.endswith("error: At least one of apiVersion, kind and name was changed\n")
     assert err.startswith('A copy of your changes has been stored to "/tmp/kubectl-edit-')
+
+
+TUTORIAL = '''apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: service-test
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: service_test_pod
+  template:
+    metadata:
+      labels:
+        app: service_test_pod
+    spec:
+      containers:
+      - name: simple-http
+        image: python:2.7
+        imagePullPolicy: IfNotPresent
+        command: ["/bin/bash"]
+        args: ["-c","echo \\"<p>Hello from $(hostname)<p>\\" > index.html; python -m SimpleHTTPServer 8080"]
+        ports:
+        - name: http
+          containerPort: 8080
+'''
+
+
+def test_tutorial_edit_under_a_curl_loop_loses_no_request():
+    """The first tutorial: curl the ClusterIP in a loop while the Deployment's command is edited."""
+    w = World.from_profile("kubeadm")
+    w.hosts[w.default_host].fs.write("/root/deployment_python_http.yaml", TUTORIAL)
+    assert run(w, "kubectl create -f deployment_python_http.yaml") == (
+        "deployment.apps/service-test created\n", "", 0)
+    w.run("kubectl expose deployment service-test --port=80 --target-port=8080")
+    w.advance(60)
+    ip = w.api.get("services", "service-test")["spec"]["clusterIP"]
+    old_pods = {p["metadata"]["name"] for p in w.api.list("pods", namespace="default")}
+    assert run(w, f"curl -s {ip}")[0] in {f"<p>Hello from {n}<p>\n" for n in old_pods}
+    assert run(w, """KUBE_EDITOR="sed -i 's/Hello from /Hello from new version /'" """
+                  "kubectl edit deployment service-test") == ("deployment.apps/service-test edited\n", "", 0)
+    answers = []
+    for _ in range(120):
+        w.advance(0.5)
+        answers.append(run(w, f"curl -s -m 2 {ip}"))
+    new_pods = {p["metadata"]["name"] for p in w.api.list("pods", namespace="default")
+                if not p["metadata"].get("deletionTimestamp")} - old_pods
+    assert len(new_pods) == 2
+    allowed = {f"<p>Hello from {n}<p>\n" for n in old_pods} | {f"<p>Hello from new version {n}<p>\n"
+                                                               for n in new_pods}
+    assert all(status == 0 and err == "" and out in allowed for out, err, status in answers)
+    assert answers[0][0].startswith("<p>Hello from service-test-")
+    assert all(out.startswith("<p>Hello from new version ") for out, _, _ in answers[-20:])
