@@ -4,7 +4,8 @@ What `kubeadm init` (or a binary install, or minikube) leaves behind before
 the learner types anything: the four namespaces, the Nodes, the
 `kubernetes` Service on the first IP of the service range with its
 Endpoints and EndpointSlice, the kube-dns Service on the tenth IP, and the
-kube-proxy, coredns and kube-root-ca.crt ConfigMaps. Everything goes
+kube-proxy, coredns and kube-root-ca.crt ConfigMaps, and the kube-proxy
+DaemonSet (kubeadm and minikube run kube-proxy as its Pods). Everything goes
 through the apiserver, so it is defaulted, allocated and validated like any
 object a learner creates.
 """
@@ -245,6 +246,49 @@ users:
     }
 
 
+def kube_proxy_daemonset(profile: Profile) -> dict[str, Any]:
+    """The kube-proxy DaemonSet as kubeadm's addon phase writes it."""
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"labels": {"k8s-app": "kube-proxy"}, "name": "kube-proxy", "namespace": "kube-system"},
+        "spec": {
+            "selector": {"matchLabels": {"k8s-app": "kube-proxy"}},
+            "template": {
+                "metadata": {"labels": {"k8s-app": "kube-proxy"}},
+                "spec": {
+                    "containers": [{
+                        "command": ["/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf",
+                                    "--hostname-override=$(NODE_NAME)"],
+                        "env": [{"name": "NODE_NAME",
+                                 "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "spec.nodeName"}}}],
+                        "image": f"registry.k8s.io/kube-proxy:{profile.kubernetes_version}",
+                        "imagePullPolicy": "IfNotPresent",
+                        "name": "kube-proxy",
+                        "securityContext": {"privileged": True},
+                        "volumeMounts": [
+                            {"mountPath": "/var/lib/kube-proxy", "name": "kube-proxy"},
+                            {"mountPath": "/run/xtables.lock", "name": "xtables-lock"},
+                            {"mountPath": "/lib/modules", "name": "lib-modules", "readOnly": True},
+                        ],
+                    }],
+                    "hostNetwork": True,
+                    "nodeSelector": {"kubernetes.io/os": "linux"},
+                    "priorityClassName": "system-node-critical",
+                    "serviceAccountName": "kube-proxy",
+                    "tolerations": [{"operator": "Exists"}],
+                    "volumes": [
+                        {"configMap": {"name": "kube-proxy"}, "name": "kube-proxy"},
+                        {"hostPath": {"path": "/run/xtables.lock", "type": "FileOrCreate"}, "name": "xtables-lock"},
+                        {"hostPath": {"path": "/lib/modules"}, "name": "lib-modules"},
+                    ],
+                },
+            },
+            "updateStrategy": {"rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}, "type": "RollingUpdate"},
+        },
+    }
+
+
 def coredns_config(profile: Profile) -> dict[str, Any]:
     corefile = f""".:53 {{
     errors
@@ -306,3 +350,6 @@ def bootstrap_objects(api: ApiServer, profile: Profile) -> None:
     api.create(kube_proxy_config(profile))
     api.create(coredns_config(profile))
     api.create(kube_dns_service(profile))
+    if profile.name != "binary":
+        # A binary install runs kube-proxy as a systemd service on each node instead.
+        api.create(kube_proxy_daemonset(profile))
