@@ -44,9 +44,9 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def nft_time(seconds: int) -> str:
+def nft_time(seconds: float) -> str:
     """nft's time_print: `3h`, `1d2h`, `10s`."""
-    ms = int(seconds * 1000)
+    ms = int(round(seconds * 1000))
     out = ""
     for unit, size in (("d", 86400000), ("h", 3600000), ("m", 60000), ("s", 1000)):
         if ms >= size:
@@ -373,7 +373,8 @@ class NftSet:
     def listing(self, dynamic: dict[str, float] | None = None, now: float = 0.0) -> str:
         lines = [f"\t{'map' if self.is_map else 'set'} {self.name} {{", f"\t\ttype {self.type_text}"]
         if "dynamic" in self.flags:
-            lines.append("\t\tsize 65535")          # the kernel's default for dynamic sets
+            # nft gives a set that an `update @set` rule uses the default size 65535
+            lines.append("\t\tsize 65535")
         if self.flags:
             lines.append("\t\tflags " + ",".join(self.flags))
         if self.timeout is not None:
@@ -385,8 +386,9 @@ class NftSet:
         if dynamic:
             for ip, expires in sorted(dynamic.items(), key=lambda p: ipaddress.IPv4Address(p[0])):
                 if expires > now:
+                    # elements carrying the set's own timeout print only `expires`
                     left = int(round((expires - now) * 1000)) / 1000
-                    texts.append(f"{ip} timeout {nft_time(self.timeout or 0)} expires {nft_time(left)}")
+                    texts.append(f"{ip} expires {nft_time(left)}")
         if texts:
             per_line = 2 if self.types == ("ipv4_addr",) and not self.is_map else 1
             out = []
