@@ -156,11 +156,11 @@ def rule_matches(rule: Rule, pkt: Packet, ctx: EvalContext, recent_state: Recent
             if ctx.rng.getrandbits(31) >= g("prob"):
                 return False
         elif mod == "recent":
-            lst = recent_state.setdefault(g("name"), {})
             cmd = g("cmd")
             if cmd == "set":
-                lst[pkt.src] = ctx.now
+                recent_state.setdefault(g("name"), {})[pkt.src] = ctx.now
                 continue
+            lst = recent_state.get(g("name"), {})
             seen = lst.get(pkt.src)
             seconds = g("seconds")
             hit = seen is not None and (not seconds or seen > ctx.now - seconds)
