@@ -62,9 +62,26 @@ def _addr_listing(value: str) -> str:
     return value[:-3] if value.endswith("/32") else value
 
 
-def _interval_sort_key(value: str) -> tuple[int, int]:
-    net = ipaddress.ip_network(value, strict=False)
-    return int(net.network_address), net.prefixlen
+def _merged_intervals(values: Iterable[str]) -> list[str]:
+    """An anonymous interval set as nft lists it: ranges sorted, overlapping or
+    adjacent ones merged, each printed as an address, a prefix or `a-b`."""
+    spans = sorted((int(n.network_address), int(n.broadcast_address))
+                   for n in (ipaddress.ip_network(v, strict=False) for v in values))
+    merged: list[list[int]] = []
+    for lo, hi in spans:
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    out = []
+    for lo, hi in merged:
+        size = hi - lo + 1
+        if size & (size - 1) == 0 and lo % size == 0:
+            plen = 32 - (size.bit_length() - 1)
+            out.append(_addr_listing(f"{ipaddress.IPv4Address(lo)}/{plen}"))
+        else:
+            out.append(f"{ipaddress.IPv4Address(lo)}-{ipaddress.IPv4Address(hi)}")
+    return out
 
 
 # -- expressions --------------------------------------------------------------------------
@@ -87,10 +104,10 @@ class AnonSet:
     input_text: str
 
     def listing(self) -> str:
-        if len(self.values) == 1:
-            return _addr_listing(self.values[0])
-        vals = sorted(self.values, key=_interval_sort_key)
-        return "{ " + ", ".join(_addr_listing(v) for v in vals) + " }"
+        vals = _merged_intervals(self.values)
+        if len(vals) == 1:
+            return vals[0]
+        return "{ " + ", ".join(vals) + " }"
 
 
 @dataclass(frozen=True)
