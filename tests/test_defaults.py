@@ -118,3 +118,15 @@ def test_namespace():
     assert obj == {"apiVersion": "v1", "kind": "Namespace",
                    "metadata": {"name": "dev", "labels": {"kubernetes.io/metadata.name": "dev"}},
                    "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
+
+
+def test_priority_comes_from_the_builtin_priority_classes():
+    """The Priority admission plugin resolves the two system classes every cluster has."""
+    for cls_name, value in (("system-node-critical", 2000001000), ("system-cluster-critical", 2000000000),
+                            (None, 0)):
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+               "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+        if cls_name:
+            pod["spec"]["priorityClassName"] = cls_name
+        apply_defaults(pod)
+        assert pod["spec"]["priority"] == value

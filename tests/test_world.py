@@ -53,6 +53,7 @@ def test_state_round_trip_is_exact():
     world = World.from_profile("binary", seed=3)
     world.api.create(service("web", type="NodePort"))
     world.hosts["kube-node01"].fs.write("/root/notes.txt", "hello\n")
+    world.settle()  # commands end settled; a saved world is always a settled one
     state = json.loads(json.dumps(world.to_state()))
     again = World.from_state(state)
     assert again.to_state() == state

@@ -24,10 +24,14 @@ def format_time(moment: datetime) -> str:
 
 @dataclass(order=True)
 class Timer:
+    """Ordered by (due, priority, key, seq): ties at one instant run in key
+    order, so a world rebuilt from saved state (whose timers were re-created
+    in another order) fires them exactly as the original would."""
+
     due: float
     priority: int
+    key: str
     seq: int
-    key: str = field(compare=False)
     callback: Callable[[], Any] | None = field(compare=False, default=None)
     cancelled: bool = field(compare=False, default=False)
 
@@ -50,7 +54,7 @@ class Clock:
 
     def call_at(self, due: float, key: str, callback: Callable[[], Any], priority: int = 0) -> Timer:
         self._seq += 1
-        timer = Timer(due, priority, self._seq, key, callback)
+        timer = Timer(due, priority, key, self._seq, callback)
         heapq.heappush(self._heap, timer)
         return timer
 

@@ -23,6 +23,7 @@ from .clock import Clock, parse_time
 from .controllers import build_controllers
 from .fs import HostFS
 from .profiles import Profile, load_profile
+from .randomness import RandomStreams
 
 STATE_VERSION = 1
 
@@ -56,12 +57,12 @@ class World:
     def __init__(self, profile: Profile, seed: int = 0, *, _bootstrap: bool = True):
         self.profile = profile
         self.seed = seed
-        self.rng = random.Random(seed)
+        self.streams = RandomStreams(seed)
         self.clock = Clock(parse_time(profile.cluster_created))
         self.store = Store()
         self.revision = 0
         cp = profile.control_plane_node
-        self.api = ApiServer(self.store, self.clock, self.rng, ApiServerConfig(
+        self.api = ApiServer(self.store, self.clock, self.streams, ApiServerConfig(
             service_cluster_ip_range=profile.service_cluster_ip_range,
             service_node_port_range=profile.service_node_port_range,
             advertise_address=cp.ip, secure_port=profile.apiserver_port))
@@ -99,6 +100,15 @@ class World:
         cp = self.hosts[self.profile.control_plane]
         cp.fs.mkdir("/etc/kubernetes/manifests", parents=True)
         cp.fs.write(MANIFEST_PATH, render_manifest(self.profile))
+
+    def random(self, stream: str) -> random.Random:
+        """The seeded generator for one purpose (see lab.sim.randomness)."""
+        return self.streams.get(stream)
+
+    @property
+    def rng(self) -> random.Random:
+        """The general-purpose stream, for callers with no stream of their own."""
+        return self.streams.get("default")
 
     @property
     def default_host(self) -> str:
@@ -194,7 +204,6 @@ class World:
     # -- persistence -----------------------------------------------------------
     def to_state(self) -> dict[str, Any]:
         """Everything needed to rebuild this world, as JSON-compatible data."""
-        version, internal, gauss = self.rng.getstate()
         objects = []
         for (resource, namespace, name), obj in self.store.all_items():
             objects.append({
@@ -211,7 +220,7 @@ class World:
             "profile": self.profile.name,
             "seed": self.seed,
             "clock": self.clock.elapsed,
-            "rng": [version, list(internal), gauss],
+            "rng": self.streams.to_state(),
             "storeRevision": self.store.revision,
             "revision": self.revision,
             "apiserverUp": self.api.up,
@@ -232,8 +241,8 @@ class World:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> "World":
         world = cls(load_profile(state["profile"]), state.get("seed", 0), _bootstrap=False)
-        version, internal, gauss = state["rng"]
-        world.rng.setstate((version, tuple(internal), gauss))
+        world.streams = RandomStreams.from_state(world.seed, state["rng"])
+        world.api.rng = world.streams
         world.clock.elapsed = float(state["clock"])
         world.store.revision = int(state["storeRevision"])
         world.revision = int(state.get("revision", 0))

@@ -17,6 +17,10 @@ UNREACHABLE_TOLERATION = {"key": "node.kubernetes.io/unreachable", "operator": "
                           "tolerationSeconds": 300}
 
 
+#: scheduling.k8s.io PriorityClasses built into every cluster (pkg/apis/scheduling).
+SYSTEM_PRIORITY_CLASSES = {"system-node-critical": 2000001000, "system-cluster-critical": 2000000000}
+
+
 def apply_defaults(obj: dict[str, Any]) -> None:
     """Fill defaults in place for the kinds the lab serves (others are left alone)."""
     fn = _BY_KIND.get(obj.get("kind", ""))
@@ -251,9 +255,10 @@ def default_pod(pod: dict[str, Any]) -> None:
             requests = res.setdefault("requests", {})
             for name, qty in res["limits"].items():
                 requests.setdefault(name, qty)
-    # Priority admission plugin (no PriorityClass in the lab).
+    # Priority admission plugin: the two built-in PriorityClasses every
+    # cluster has; any other class name is unknown to the lab.
     if spec.get("priority") is None:
-        spec["priority"] = 0
+        spec["priority"] = SYSTEM_PRIORITY_CLASSES.get(spec.get("priorityClassName") or "", 0)
     if spec.get("preemptionPolicy") is None:
         spec["preemptionPolicy"] = "PreemptLowerPriority"
     # DefaultTolerationSeconds admission plugin.

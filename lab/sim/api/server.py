@@ -84,11 +84,16 @@ class ApiServer:
             raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
         return found
 
+    def _random(self, stream: str) -> Any:
+        """The named random stream (lab.sim.randomness), or the one generator given."""
+        get = getattr(self.rng, "get", None)
+        return get(stream) if callable(get) else self.rng
+
     def _now(self) -> str:
         return self.clock.timestamp()
 
     def _uid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        return str(uuid.UUID(int=self._random("uid").getrandbits(128), version=4))
 
     def _namespace_for(self, res: Resource, obj: dict[str, Any], namespace: str | None) -> str:
         meta = obj.setdefault("metadata", {})
@@ -184,7 +189,7 @@ class ApiServer:
         alphabet = "bcdfghjklmnpqrstvwxz2456789"
         base = base[:58]
         while True:
-            name = base + "".join(alphabet[self.rng.randrange(len(alphabet))] for _ in range(5))
+            name = base + "".join(alphabet[self._random("names").randrange(len(alphabet))] for _ in range(5))
             if self.store.peek(res.group_resource, ns, name) is None:
                 return name
 
@@ -225,7 +230,7 @@ class ApiServer:
                 spec["clusterIPs"] = list(wanted)
             else:
                 try:
-                    ip = self.ips.allocate_next(self.rng)
+                    ip = self.ips.allocate_next(self._random("clusterip"))
                 except RangeFull:
                     raise errors.internal_error("failed to allocate a serviceIP: range is full")
                 allocated.append(lambda ip=ip: self.ips.release(ip))
@@ -253,14 +258,14 @@ class ApiServer:
             for i, port in enumerate(spec.get("ports") or []):
                 if not port.get("nodePort"):
                     try:
-                        node_port = self.node_ports.allocate_next(self.rng)
+                        node_port = self.node_ports.allocate_next(self._random("nodeport"))
                     except RangeFull:
                         raise errors.internal_error("failed to allocate a nodePort: range is full")
                     allocated.append(lambda p=node_port: self.node_ports.release(p))
                     port["nodePort"] = node_port
             if spec.get("externalTrafficPolicy") == "Local" and not spec.get("healthCheckNodePort") and \
                     spec.get("type") == "LoadBalancer":
-                hc = self.node_ports.allocate_next(self.rng)
+                hc = self.node_ports.allocate_next(self._random("nodeport"))
                 allocated.append(lambda p=hc: self.node_ports.release(p))
                 spec["healthCheckNodePort"] = hc
 

@@ -90,7 +90,7 @@ def _name(world: Any, involved_name: str) -> str:
     # Events of one virtual instant get increasing sub-millisecond offsets, so
     # their names sort in the order they happened, as real ones do.
     last = world.runtime.setdefault("events", {}).get("last")
-    offset = world.rng.randrange(1, 1000)
+    offset = world.random("events").randrange(1, 1000)
     if last and last[0] == nanos:
         offset += last[1]
     world.runtime["events"]["last"] = [nanos, offset]

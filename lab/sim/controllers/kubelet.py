@@ -374,9 +374,9 @@ class Kubelet(Controller):
         start = max(now, busy)
         have_layers = norm in images and images[norm] <= start + EPS
         if have_layers:
-            seconds = 0.3 + 0.6 * self.world.rng.random()   # only the manifest is fetched
+            seconds = 0.3 + 0.6 * self.world.random("kubelet").random()   # only the manifest is fetched
         else:
-            seconds = float(getattr(workload, "pull_seconds", 3.0)) * (0.85 + 0.3 * self.world.rng.random())
+            seconds = float(getattr(workload, "pull_seconds", 3.0)) * (0.85 + 0.3 * self.world.random("kubelet").random())
         ms = max(1, int(seconds * 1000))
         done = start + ms / 1000.0
         self.state["pullBusy"][node] = done
@@ -389,7 +389,7 @@ class Kubelet(Controller):
                 crec: dict[str, Any], now: float) -> None:
         workload = find_workload(spec)
         prefix = (self.world.profile.container_runtime.split("://", 1)[0] or "containerd")
-        crec.update(containerID=f"{prefix}://{self.world.rng.getrandbits(256):064x}", created=True,
+        crec.update(containerID=f"{prefix}://{self.world.random('kubelet').getrandbits(256):064x}", created=True,
                     imageID=image_id(spec.get("image", ""), workload), fs=None, proc={}, logs=[],
                     env=self._container_env(pod, rec, spec), probes={}, stopping=None)
         crec.pop("stopping", None)

@@ -43,7 +43,7 @@ def require_flags(parsed: Parsed, *names: str) -> None:
 
 def rand_string(inv: Invocation, length: int) -> str:
     """utilrand.String, drawn from the world's seeded RNG."""
-    rng = inv.world.rng
+    rng = inv.world.random("kubectl")
     return "".join(RAND_ALPHABET[rng.randrange(len(RAND_ALPHABET))] for _ in range(length))
 
 

@@ -92,7 +92,7 @@ def _temp_path(inv: Invocation) -> str:
     if not fs.isdir("/tmp"):
         fs.mkdir("/tmp", parents=True)
     while True:
-        path = f"/tmp/kubectl-edit-{inv.world.rng.getrandbits(32)}.yaml"
+        path = f"/tmp/kubectl-edit-{inv.world.random('kubectl').getrandbits(32)}.yaml"
         if not fs.exists(path):
             return path
 

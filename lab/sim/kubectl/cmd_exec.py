@@ -122,7 +122,7 @@ def run_exec(inv: Invocation, parsed: Parsed) -> int:
     stdin = inv.ctx.stdin if stdin_flag and not inv.ctx.stdin_is_tty else ""
     result = exec_argv(world, pod, name, command, out, err, stdin=stdin, tty=tty)
     if result.not_found:
-        exec_id = f"{world.rng.getrandbits(256):064x}"
+        exec_id = f"{world.random('kubectl').getrandbits(256):064x}"
         raise KubectlError(
             "Internal error occurred: error executing command in container: failed to exec in container: "
             f'failed to start exec "{exec_id}": OCI runtime exec failed: exec failed: unable to start '

@@ -162,12 +162,12 @@ def pick(world: Any, frontend: Frontend, candidates: list[Endpoint], client_ip: 
                 if ep.ip == seen["ip"] and ep.port == seen["port"]:
                     seen["at"] = now
                     return ep
-        ep = candidates[world.rng.randrange(len(candidates))] if len(candidates) > 1 else candidates[0]
+        ep = candidates[world.random("net").randrange(len(candidates))] if len(candidates) > 1 else candidates[0]
         table[key] = {"ip": ep.ip, "port": ep.port, "at": now}
         return ep
     if len(candidates) == 1:
         return candidates[0]
-    return candidates[world.rng.randrange(len(candidates))]
+    return candidates[world.random("net").randrange(len(candidates))]
 
 
 __all__ = ["Endpoint", "Frontend", "endpoints", "find_cluster_ip", "find_node_port", "find_external", "pick"]
