@@ -306,34 +306,36 @@ class IptablesBackend:
 
         blocks: dict[ServicePortName, _Block] = {}
         order: list[ServicePortName] = []
+        partial = reuse and changed_set is not None
+        fresh: list[_Block] = []          # blocks whose chains are (re)written this sync
         for spn, svc in digest.services.items():
             if not svc.cluster_ip:
                 continue
-            eps = digest.endpoints.get(spn, [])
             old = old_blocks.get(spn)
             if old is not None and changed_set is not None and spn not in changed_set:
                 block = old
             else:
+                eps = digest.endpoints.get(spn, [])
                 key = (svc, tuple(eps))
                 block = old if old is not None and old.key == key else self._service_block(spn, svc, eps, opts)
+            if not partial or block is not old:
+                fresh.append(block)
             blocks[spn] = block
             order.append(spn)
         rs._blocks, rs._order = blocks, order
 
-        # Per-service nat chains: keep unchanged ones (and their counters) on a partial sync.
-        partial = reuse and changed_set is not None
-        keep: set[str] = set()
+        # Per-service nat chains: on a partial sync unchanged ones keep their
+        # Chain objects (and counters); everything else is rewritten.
         if partial:
-            for spn, b in blocks.items():
-                if old_blocks.get(spn) is b:
-                    keep.update(b.chain_order)
-        old_service_chains = {n for b in old_blocks.values() for n in b.chain_order}
-        for name in old_service_chains - keep:
-            nat.chains.pop(name, None)
-        for b in blocks.values():
+            gone = [b for spn, b in old_blocks.items() if blocks.get(spn) is not b]
+        else:
+            gone = list(old_blocks.values())
+        for b in gone:
             for name in b.chain_order:
-                if name not in keep or name not in nat.chains:
-                    nat.chains[name] = Chain(name, b.chain_rules[name])
+                nat.chains.pop(name, None)
+        for b in fresh:
+            for name in b.chain_order:
+                nat.chains[name] = Chain(name, b.chain_rules[name])
 
         self._fixed(rs, opts, blocks, order)
         self._ensure_jumps(tables)
