@@ -1,0 +1,9 @@
+"""Benchmarks of the simulated cluster: `python -m lab.sim.bench <name> ...`.
+
+Each sub-benchmark is a module here with `main(argv) -> int` listed in
+BENCHMARKS; it prints one JSON object per line
+(`{"figure": F, "value": V, "unit": U, ...}`).
+"""
+from __future__ import annotations
+
+BENCHMARKS = {"proxy": "lab.sim.bench.proxy", "cluster": "lab.sim.bench.cluster"}

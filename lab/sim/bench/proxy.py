@@ -1,0 +1,163 @@
+"""`python -m lab.sim.bench proxy --services N [--endpoints 3] [--mode M] [--kernel]`.
+
+Builds a world with N ClusterIP Services of `--endpoints` endpoints each
+(written straight through the apiserver, EndpointSlices by hand, no
+settling in between), then measures for one node: full_sync (compute and
+render the whole ruleset, s), resync_one (one Service's slice changes,
+partial sync and render, s), trace_packet (one packet through the rules,
+s, when the ruleset offers `trace_packet` or the dataplane exists),
+rules_evaluated, peak_memory (MB, tracemalloc over the syncs) and, with
+--kernel, kernel_load (the real iptables-restore / nft -f loading our
+rendering inside a scratch network namespace, s).
+"""
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from typing import Any
+
+from ..proxy.base import NodeContext, ProxyConfig
+from ..proxy.digest import DigestTracker
+from ..proxy.kubeproxy import backend_for
+
+SLICES = "endpointslices.discovery.k8s.io"
+NODE = "k8s-node1"
+
+
+def emit(figure: str, value: float, unit: str, mode: str, services: int, out: Any = None) -> None:
+    (out or sys.stdout).write(json.dumps({"figure": figure, "value": value, "unit": unit, "mode": mode,
+                                          "services": services}) + "\n")
+
+
+def build_world(services: int, endpoints: int) -> Any:
+    from ..world import World
+
+    world = World.from_profile("kubeadm")
+    api = world.api
+    base = int(ipaddress.ip_address("10.96.128.0"))
+    pod_base = int(ipaddress.ip_address("10.244.1.2"))
+    nodes = [h.name for h in world.nodes]
+    for i in range(services):
+        name = f"svc-{i:05d}"
+        api.create({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "default"},
+                    "spec": {"clusterIP": str(ipaddress.ip_address(base + i)),
+                             "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080}]}})
+        eps = [{"addresses": [str(ipaddress.ip_address(pod_base + (i * endpoints + j) % 60000))],
+                "conditions": {"ready": True}, "nodeName": nodes[(i + j) % len(nodes)]} for j in range(endpoints)]
+        api.create({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
+                    "metadata": {"name": f"{name}-bench", "namespace": "default",
+                                 "labels": {"kubernetes.io/service-name": name}},
+                    "endpoints": eps, "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]})
+    return world
+
+
+def _render_all(ruleset: Any, mode: str) -> str:
+    if mode == "nftables":
+        return ruleset.render("nft", ["list", "table", "ip", "kube-proxy"])[0]
+    if mode == "ipvs":
+        return ruleset.render("ipvsadm", ["-Ln"])[0]
+    return ruleset.render("iptables-save", [])[0]
+
+
+def kernel_load(text: str, mode: str) -> float | None:
+    """Seconds the real tool takes to load `text` in a fresh network namespace (None when impossible)."""
+    tool = "nft" if mode == "nftables" else "iptables-restore"
+    if mode == "ipvs" or shutil.which(tool) is None or shutil.which("ip") is None:
+        return None
+    ns = f"svclab-bench-{os.getpid()}"
+    if subprocess.run(["ip", "netns", "add", ns], capture_output=True).returncode != 0:
+        return None
+    try:
+        with tempfile.NamedTemporaryFile("w", suffix=".rules", delete=False) as fh:
+            fh.write(text)
+            path = fh.name
+        cmd = ["ip", "netns", "exec", ns] + (["nft", "-f", path] if mode == "nftables" else ["iptables-restore", path])
+        started = time.perf_counter()
+        done = subprocess.run(cmd, capture_output=True)
+        elapsed = time.perf_counter() - started
+        os.unlink(path)
+        return elapsed if done.returncode == 0 else None
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def _restore_text(ruleset: Any, mode: str, rendered: str) -> str:
+    if mode == "nftables":
+        for name in ("restore_text", "transaction"):
+            fn = getattr(ruleset, name, None)
+            if callable(fn):
+                return fn()
+        return rendered
+    return rendered
+
+
+def run(services: int, endpoints: int, mode: str, kernel: bool, out: Any = None) -> int:
+    backend = backend_for(mode)
+    if backend is None:
+        sys.stderr.write(f"no {mode} backend is available\n")
+        return 2
+    world = build_world(services, endpoints)
+    tracker = DigestTracker(world.store)
+    world.store.subscribe(tracker.observe)
+    host = world.hosts[NODE]
+    digest = tracker.digest
+    node = NodeContext(NODE, host.ip, digest.node_pod_cidrs.get(NODE, ""))
+    config = ProxyConfig(mode=mode, cluster_cidr=world.profile.pod_network)
+    digest.cluster_cidr = config.cluster_cidr
+    tracemalloc.start()
+    started = time.perf_counter()
+    ruleset = backend.sync(node, digest, config, None, None)
+    rendered = _render_all(ruleset, mode)
+    full = time.perf_counter() - started
+    emit("full_sync", round(full, 6), "s", mode, services, out)
+    mark = tracker.seq
+    target = f"svc-{services // 2:05d}-bench" if services else ""
+    if target:
+        sl = world.store.get(SLICES, "default", target)
+        sl["endpoints"].append({"addresses": ["10.244.250.250"], "conditions": {"ready": True}, "nodeName": NODE})
+        world.api.update(sl)
+    started = time.perf_counter()
+    changed = tracker.changes_since(mark)
+    ruleset = backend.sync(node, digest, config, ruleset, changed)
+    rendered = _render_all(ruleset, mode)
+    resync = time.perf_counter() - started
+    emit("resync_one", round(resync, 6), "s", mode, services, out)
+    trace = getattr(ruleset, "trace_packet", None)
+    if callable(trace) and services:
+        started = time.perf_counter()
+        result = trace(dst=str(ipaddress.ip_address(int(ipaddress.ip_address("10.96.128.0")) + services - 1)),
+                       dport=80)
+        emit("trace_packet", round(time.perf_counter() - started, 6), "s", mode, services, out)
+        evaluated = getattr(result, "rules_evaluated", None)
+        if evaluated is not None:
+            emit("rules_evaluated", int(evaluated), "rules", mode, services, out)
+    else:
+        sys.stderr.write("trace_packet and rules_evaluated skipped: this ruleset offers no packet trace\n")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    emit("peak_memory", round(peak / 1_000_000, 3), "MB", mode, services, out)
+    if kernel:
+        seconds = kernel_load(_restore_text(ruleset, mode, rendered), mode)
+        if seconds is not None:
+            emit("kernel_load", round(seconds, 6), "s", mode, services, out)
+        else:
+            sys.stderr.write("kernel_load skipped: no network namespace or tool for this mode\n")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lab.sim.bench proxy")
+    parser.add_argument("--services", type=int, required=True)
+    parser.add_argument("--endpoints", type=int, default=3)
+    parser.add_argument("--mode", choices=("iptables", "ipvs", "nftables"), default="iptables")
+    parser.add_argument("--kernel", action="store_true")
+    args = parser.parse_args(argv)
+    return run(args.services, args.endpoints, args.mode, args.kernel)

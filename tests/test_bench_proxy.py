@@ -1,0 +1,33 @@
+"""The proxy benchmark prints one JSON figure per line (shape only: no timing asserts)."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from lab.sim.bench import __main__ as bench_main
+from lab.sim.bench import proxy
+from lab.sim.proxy.kubeproxy import backend_for
+
+
+@pytest.mark.parametrize("mode", ["iptables", "nftables"])
+def test_proxy_bench_json_lines(mode):
+    if backend_for(mode) is None:
+        pytest.skip(f"the {mode} backend is not built yet")
+    out = io.StringIO()
+    assert proxy.run(5, 2, mode, kernel=False, out=out) == 0
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    figures = [r["figure"] for r in rows]
+    assert figures[:2] == ["full_sync", "resync_one"] and "peak_memory" in figures
+    for row in rows:
+        assert set(row) == {"figure", "value", "unit", "mode", "services"}
+        assert row["mode"] == mode and row["services"] == 5
+        assert isinstance(row["value"], (int, float)) and row["value"] >= 0
+    assert {r["figure"]: r["unit"] for r in rows}["full_sync"] == "s"
+    assert {r["figure"]: r["unit"] for r in rows}["peak_memory"] == "MB"
+
+
+def test_dispatch_rejects_unknown_benchmark(capsys):
+    assert bench_main.main(["nope"]) == 2
+    assert capsys.readouterr().err.startswith("usage: python -m lab.sim.bench {cluster,proxy}")
