@@ -61,10 +61,10 @@ def test_python_pod_serves_the_file_its_command_wrote():
     assert w.run(f"curl {ip}:8080").stdout == "<p>Hello from py<p>\n"
     r = w.run(f"curl -i {ip}:8080")
     started = w.api.get("pods", "py")["status"]["containerStatuses"][0]["state"]["running"]["startedAt"]
-    assert started == "2026-12-01T09:00:11Z"  # index.html was written when the container started
+    assert started == "2026-12-01T09:00:14Z"  # index.html was written when the container started
     assert r.stdout == ("HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/2.7.18\r\n"
                         "Date: Tue, 01 Dec 2026 09:00:30 GMT\r\nContent-type: text/html\r\n"
-                        "Content-Length: 20\r\nLast-Modified: Tue, 01 Dec 2026 09:00:11 GMT\r\n\r\n"
+                        "Content-Length: 20\r\nLast-Modified: Tue, 01 Dec 2026 09:00:14 GMT\r\n\r\n"
                         "<p>Hello from py<p>\n")
     # stdout is block-buffered: only the request lines (stderr) reach the log
     assert w.run("kubectl logs py").stdout == (

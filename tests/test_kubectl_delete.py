@@ -166,24 +166,29 @@ def test_cluster_scoped_warning_with_explicit_namespace():
         "Warning: deleting cluster-scoped resources, not scoped to the provided namespace\n", 0)
 
 
+SLEEPER = """apiVersion: v1
+kind: Pod
+metadata:
+  name: nginx-pod
+spec:
+  nodeName: k8s-node1
+  terminationGracePeriodSeconds: 30
+  containers:
+  - name: sleeper
+    image: busybox
+    command: ["sleep", "3600"]
+"""
+
+
 def _world_with_terminating_pods() -> World:
-    """A world whose pods terminate gracefully, with a stand-in kubelet removing them when the grace ends."""
+    """A world with a running Pod whose PID 1 (`sleep`) ignores SIGTERM, so the
+    kubelet removes it only when the 30 s grace period ends."""
     import yaml
 
     world = World.from_profile("kubeadm")
-    world.api.graceful_pod_deletion = True
-    world.api.create(yaml.safe_load(POD))
-    scheduled: set[str] = set()
-
-    def kubelet() -> None:
-        for pod in world.store.iter("pods", "default"):
-            meta = pod["metadata"]
-            if meta.get("deletionTimestamp") and meta["uid"] not in scheduled:
-                scheduled.add(meta["uid"])
-                world.clock.call_later(meta["deletionGracePeriodSeconds"], "kubelet-kill",
-                                       lambda name=meta["name"]: world.store.remove("pods", "default", name))
-
-    world.on_tick(kubelet)
+    world.api.create(yaml.safe_load(SLEEPER))
+    world.advance(30)
+    assert world.api.get("pods", "nginx-pod")["status"]["phase"] == "Running"
     return world
 
 

@@ -16,12 +16,22 @@ from typing import Any, Iterable, Protocol
 
 @dataclass(frozen=True, order=True)
 class ServicePortName:
-    """`default/nginx:http` (types.go ServicePortName.String())."""
+    """`default/nginx:http` (types.go ServicePortName.String()).
+
+    Used as a dict key in every sync, so its hash is computed once.
+    """
 
     namespace: str
     name: str
     port: str  # the Service port's name ("" for an unnamed port)
     protocol: str = "TCP"
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.namespace, self.name, self.port, self.protocol)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def __str__(self) -> str:
         base = f"{self.namespace}/{self.name}"
