@@ -135,19 +135,19 @@ def test_named_target_ports_resolved_per_pod_by_name_and_protocol():
     assert (ip["a"], ip["b"], ip["c"]) == ("10.244.1.2", "10.244.2.2", "10.244.1.3")
     assert sh(w, "kubectl get ep api") == (
         "NAME   ENDPOINTS                         AGE\n"
-        "api    10.244.1.2:8080,10.244.2.2:9090   30s\n")
+        "api    10.244.2.2:9090,10.244.1.2:8080   30s\n")
     subsets = w.api.get("endpoints", "api")["subsets"]
     # One subset per distinct port number, in RepackSubsets' order (MD5 of the go-spew dump).
     assert [([a["ip"] for a in s["addresses"]], s["ports"]) for s in subsets] == [
-        (["10.244.1.2"], [{"name": "80-http", "port": 8080, "protocol": "TCP"}]),
         (["10.244.2.2"], [{"name": "80-http", "port": 9090, "protocol": "TCP"}]),
+        (["10.244.1.2"], [{"name": "80-http", "port": 8080, "protocol": "TCP"}]),
     ]
     # Slices group pods by their resolved ports; c (no TCP port named http) has none.
     assert sh(w, "kubectl get endpointslices") == (
         "NAME         ADDRESSTYPE   PORTS     ENDPOINTS       AGE\n"
-        "api-c9d59    IPv4          9090      10.244.2.2      29s\n"
-        "api-fwn9w    IPv4          <unset>   10.244.1.3      30s\n"
-        "api-tdd47    IPv4          8080      10.244.1.2      29s\n"
+        "api-9pk5x    IPv4          9090      10.244.2.2      29s\n"
+        "api-dpzpf    IPv4          <unset>   10.244.1.3      30s\n"
+        "api-r7zmh    IPv4          8080      10.244.1.2      29s\n"
         "kubernetes   IPv4          6443      192.168.56.10   3d1h\n")
 
 
