@@ -30,7 +30,8 @@ FIREWALL_PREFIX = "firewall-"
 def hash_and_truncate(name: str) -> str:
     """`HASH8-name`, truncated to CHAIN_NAME_BASE_LENGTH_MAX with "..."."""
     digest = hashlib.sha256(name.encode()).digest()
-    out = base64.b32encode(digest).decode()[:8] + "-" + name
+    # 5 bytes are exactly the 8 base32 characters kept
+    out = base64.b32encode(digest[:5]).decode() + "-" + name
     if len(out) > CHAIN_NAME_BASE_LENGTH_MAX:
         out = out[:CHAIN_NAME_BASE_LENGTH_MAX - 3] + "..."
     return out

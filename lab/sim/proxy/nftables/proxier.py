@@ -19,6 +19,7 @@ change, so a one-Service resync costs one block.
 """
 from __future__ import annotations
 
+import bisect
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -95,7 +96,14 @@ class ServiceBlock:
     chains: list[Chain] = field(default_factory=list)
     sets: list[NftSet] = field(default_factory=list)
     elements: list[tuple[str, Element]] = field(default_factory=list)
-    ops: list[str] = field(default_factory=list)
+    ops: list[Any] = field(default_factory=list)   # str, or (prefix, rule|element) rendered lazily
+
+
+def _op_text(op: Any) -> str:
+    if isinstance(op, str):
+        return op
+    prefix, obj = op
+    return prefix + obj.input() + (" }" if isinstance(obj, Element) else "")
 
 
 def _cidr(text: str) -> str:
@@ -133,12 +141,12 @@ def build_service_block(info: ServicePortInfo, endpoints: Iterable[EndpointInfo]
 
     def element(set_name: str, el: Element) -> None:
         blk.elements.append((set_name, el))
-        ops.append(f"add element {PREFIX} {set_name} {{ {el.input()} }}")
+        ops.append((f"add element {PREFIX} {set_name} {{ ", el))
 
     def rule(chain: str, exprs: tuple, comment: str | None = None) -> None:
         r = Rule(exprs, comment)
         chains[chain].rules.append(r)
-        ops.append(f"add rule {PREFIX} {chain} {r.input()}")
+        ops.append((f"add rule {PREFIX} {chain} ", r))
 
     for ep in cat.all_reachable:
         ensure(ep_names[ep.address][0])
@@ -266,14 +274,18 @@ class NftablesRuleset:
 
     def __init__(self, node: NodeContext, g: _Globals, match_all_nodeports: bool, nodeport_ips: tuple[str, ...],
                  service_cidrs: tuple[str, ...], blocks: dict[ServicePortName, ServiceBlock],
-                 dynamic: dict[str, dict[str, float]] | None = None):
+                 dynamic: dict[str, dict[str, float]] | None = None,
+                 order: tuple[list[ServicePortName], list[str]] | None = None):
         self.node = node
         self.globals = g
         self.match_all_nodeports = match_all_nodeports
         self.nodeport_ips = nodeport_ips
         self.service_cidrs = service_cidrs
         self.blocks = blocks
-        self.order = sorted(blocks, key=str)
+        if order is None:
+            pairs = sorted((str(spn), spn) for spn in blocks)
+            order = ([p[1] for p in pairs], [p[0] for p in pairs])
+        self.order, self.order_keys = order     # service ports by name, and their names
         self.now = 0.0
         self._dynamic = dynamic or {}
         self._table: Table | None = None
@@ -387,10 +399,9 @@ class NftablesRuleset:
 
     def transaction(self) -> str:
         """The `nft -f` input of a full sync into an empty table (what kube-proxy feeds nft)."""
-        _, _, ops = self._base_objects()
-        out = ops
+        _, _, out = self._base_objects()
         for spn in self.order:
-            out = out + self.blocks[spn].ops
+            out.extend(_op_text(op) for op in self.blocks[spn].ops)
         return "\n".join(out) + "\n"
 
     # -- the tool ----------------------------------------------------------------------------
@@ -458,24 +469,39 @@ class NftablesBackend:
                     "/" in a and ipaddress.IPv4Address(node.ip) in ipaddress.ip_network(a, strict=False)
                     for a in addrs if "." in a):
                 nodeport_ips = (node.ip,)
-        prev_blocks: dict[ServicePortName, ServiceBlock] = {}
+        prev: NftablesRuleset | None = None
         dynamic: dict[str, dict[str, float]] = {}
         if isinstance(previous, NftablesRuleset) and previous.globals == g:
-            prev_blocks = previous.blocks
+            prev = previous
             dynamic = previous.table.dynamic if previous._table is not None else previous._dynamic
-        changed_set = None if changed is None else set(changed)
-        blocks: dict[ServicePortName, ServiceBlock] = {}
+        if prev is not None and changed is not None:
+            # partial sync: only the changed service ports are looked at
+            blocks = dict(prev.blocks)
+            order, keys = list(prev.order), list(prev.order_keys)
+            for spn in set(changed):
+                info = digest.services.get(spn)
+                old = blocks.pop(spn, None)
+                if info is None or not info.cluster_ip:
+                    if old is not None:
+                        i = bisect.bisect_left(keys, str(spn))
+                        del order[i], keys[i]
+                    continue
+                eps = digest.endpoints.get(spn) or []
+                key = (info, tuple(eps))
+                blocks[spn] = old if old is not None and old.key == key else build_service_block(info, eps, g, key)
+                if old is None:
+                    i = bisect.bisect_left(keys, str(spn))
+                    order.insert(i, spn)
+                    keys.insert(i, str(spn))
+            return NftablesRuleset(node, g, match_all, nodeport_ips, self.service_cidrs, blocks, dynamic,
+                                   (order, keys))
+        prev_blocks = prev.blocks if prev is not None else {}
+        blocks = {}
         for spn, info in digest.services.items():
             if not info.cluster_ip:
                 continue
-            old = prev_blocks.get(spn)
-            if changed_set is not None and old is not None and spn not in changed_set:
-                blocks[spn] = old
-                continue
             eps = digest.endpoints.get(spn) or []
             key = (info, tuple(eps))
-            if old is not None and old.key == key:
-                blocks[spn] = old
-            else:
-                blocks[spn] = build_service_block(info, eps, g, key)
+            old = prev_blocks.get(spn)
+            blocks[spn] = old if old is not None and old.key == key else build_service_block(info, eps, g, key)
         return NftablesRuleset(node, g, match_all, nodeport_ips, self.service_cidrs, blocks, dynamic)
