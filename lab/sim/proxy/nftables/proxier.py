@@ -443,11 +443,15 @@ def _no_such(words: list[str], at: int) -> str:
 class NftablesBackend:
     """kube-proxy `mode: nftables`.
 
-    `service_cidrs`: the ServiceCIDRs kube-proxy knows. SIMPLIFICATION-free
-    default: v1.32 learns them only from ServiceCIDR objects, which its
-    informer watches only with the MultiCIDRServiceAllocator gate (off by
-    default in v1.32), so by default there is no "Drop traffic to
-    unallocated ClusterIPs" rule.
+    `service_cidrs`: the ServiceCIDRs kube-proxy knows. v1.32 learns them only
+    from ServiceCIDR objects, whose informer cmd/kube-proxy starts only with
+    the MultiCIDRServiceAllocator gate (off by default in v1.32), so by
+    default there is no "Drop traffic to unallocated ClusterIPs" rule.
+
+    SIMPLIFICATION: service ports are written in name order (kube-proxy
+    ranges over a Go map, and a real table keeps the creation order of its
+    history: later Services' chains come last); stale chains vanish at once
+    (kube-proxy flushes them and deletes them a sync later).
     """
 
     mode = "nftables"
