@@ -130,3 +130,18 @@ def test_priority_comes_from_the_builtin_priority_classes():
             pod["spec"]["priorityClassName"] = cls_name
         apply_defaults(pod)
         assert pod["spec"]["priority"] == value
+
+
+def test_volume_sources_get_their_default_modes():
+    """SetDefaults_ConfigMapVolumeSource and friends: 0644 (420), hostPath type ""."""
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+           "spec": {"containers": [{"name": "c", "image": "nginx"}],
+                    "volumes": [{"name": "cfg", "configMap": {"name": "kube-proxy"}},
+                                {"name": "lib", "hostPath": {"path": "/lib/modules"}},
+                                {"name": "scratch"}]}}
+    apply_defaults(pod)
+    assert pod["spec"]["volumes"] == [
+        {"name": "cfg", "configMap": {"name": "kube-proxy", "defaultMode": 420}},
+        {"name": "lib", "hostPath": {"path": "/lib/modules", "type": ""}},
+        {"name": "scratch", "emptyDir": {}},
+    ]

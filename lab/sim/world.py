@@ -110,6 +110,12 @@ class World:
         """The general-purpose stream, for callers with no stream of their own."""
         return self.streams.get("default")
 
+    def proxy_ruleset(self, node_name: str) -> Any:
+        """The rules kube-proxy last programmed on a node (None where it never ran)."""
+        from .proxy.kubeproxy import proxy_ruleset
+
+        return proxy_ruleset(self, node_name)
+
     @property
     def default_host(self) -> str:
         return self.profile.control_plane

@@ -222,6 +222,17 @@ def _default_container(ctr: dict[str, Any]) -> None:
         _default_handler(lifecycle.get(key))
 
 
+def _default_volume(volume: dict[str, Any]) -> None:
+    """SetDefaults_ConfigMapVolumeSource / SecretVolumeSource / HostPathVolumeSource ..."""
+    for source in ("configMap", "secret", "downwardAPI", "projected"):
+        if isinstance(volume.get(source), dict) and volume[source].get("defaultMode") is None:
+            volume[source]["defaultMode"] = 420  # 0644
+    if isinstance(volume.get("hostPath"), dict) and volume["hostPath"].get("type") is None:
+        volume["hostPath"]["type"] = ""
+    if not any(k for k in volume if k != "name"):
+        volume["emptyDir"] = {}
+
+
 def default_pod_spec(spec: dict[str, Any]) -> None:
     """SetDefaults_PodSpec (also applied to templates) plus the per-container defaults."""
     if not spec.get("dnsPolicy"):
@@ -234,6 +245,8 @@ def default_pod_spec(spec: dict[str, Any]) -> None:
         spec["terminationGracePeriodSeconds"] = 30
     if not spec.get("schedulerName"):
         spec["schedulerName"] = "default-scheduler"
+    for volume in spec.get("volumes") or []:
+        _default_volume(volume)
     for key in ("initContainers", "containers"):
         for ctr in spec.get(key) or []:
             _default_container(ctr)

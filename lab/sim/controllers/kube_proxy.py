@@ -52,8 +52,6 @@ class KubeProxyController(Controller):
         self._rulesets: dict[str, Ruleset] = {}
         self._synced: dict[str, int] = {}
         self._configs: dict[str, ProxyConfig] = {}
-        if not hasattr(type(world), "proxy_ruleset") and "proxy_ruleset" not in vars(world):
-            world.proxy_ruleset = self.ruleset
 
     # -- state -----------------------------------------------------------------
     @property

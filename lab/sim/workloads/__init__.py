@@ -45,6 +45,10 @@ def workload_for(container: dict[str, Any]) -> Workload:
         cls = Bootcamp
     elif ref.registry in _ECHOSERVER_REGISTRIES and ref.path in ("echoserver", "google_containers/echoserver"):
         cls = EchoServer
+    elif ref.registry == "registry.k8s.io" and ref.path == "kube-proxy":
+        from ..proxy.kubeproxy import KubeProxyWorkload  # the proxy imports this package
+
+        cls = KubeProxyWorkload
     return cls(ref) if cls else UnknownImage(ref)
 
 
