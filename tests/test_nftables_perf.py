@@ -2,7 +2,6 @@
 sync; full sync + render grows linearly with the number of Services."""
 from __future__ import annotations
 
-import time
 
 from lab.sim.proxy.base import EndpointInfo, NodeContext, ProxyConfig, ProxyDigest, ServicePortInfo, ServicePortName
 from lab.sim.proxy.nftables.proxier import NftablesBackend
@@ -51,32 +50,17 @@ def _digest(n: int) -> ProxyDigest:
     return ProxyDigest(services=services, endpoints=endpoints, cluster_cidr="10.244.0.0/16")
 
 
-def _cost(n: int) -> float:
-    d = _digest(n)
-    node = NodeContext("n1", "192.168.0.2", "10.244.0.0/24")
-    best = float("inf")
-    for _ in range(2):
-        t0 = time.perf_counter()
-        rs = NftablesBackend().sync(node, d, CONFIG)
-        listing(rs)
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
-def test_full_sync_and_render_are_linear() -> None:
-    small, large = _cost(300), _cost(1200)
-    assert large < small * 4 * 2.5, (small, large)     # 4x the Services: well under quadratic (16x)
-
-
-def test_one_service_resync_is_cheap() -> None:
+def test_one_service_resync_rebuilds_only_that_service() -> None:
+    """Speed is measured by `python -m lab.sim.bench proxy`, not here: this
+    checks the structure that makes a resync cheap."""
     d = _digest(3000)
     node = NodeContext("n1", "192.168.0.2", "10.244.0.0/24")
     backend = NftablesBackend()
     rs = backend.sync(node, d, CONFIG)
     spn = next(iter(d.services))
     d.endpoints[spn] = d.endpoints[spn][:2]
-    t0 = time.perf_counter()
     rs2 = backend.sync(node, d, CONFIG, previous=rs, changed=[spn])
-    assert time.perf_counter() - t0 < 0.02
+    assert all(rs2.blocks[k] is rs.blocks[k] for k in rs.blocks if k != spn)
+    assert rs2.blocks[spn] is not rs.blocks[spn]
     svc_chain = [c for c in rs2.blocks[spn].chains if c.name.startswith("service-")][0]
     assert "numgen random mod 2 vmap" in svc_chain.listing()

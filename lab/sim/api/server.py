@@ -92,8 +92,10 @@ class ApiServer:
     def _now(self) -> str:
         return self.clock.timestamp()
 
-    def _uid(self) -> str:
-        return str(uuid.UUID(int=self._random("uid").getrandbits(128), version=4))
+    def _uid(self, res: Resource) -> str:
+        """A UUID from a stream per resource, so (say) Events being recorded do
+        not change the UIDs, and what derives from them, of Pods."""
+        return str(uuid.UUID(int=self._random(f"uid:{res.group_resource}").getrandbits(128), version=4))
 
     def _namespace_for(self, res: Resource, obj: dict[str, Any], namespace: str | None) -> str:
         meta = obj.setdefault("metadata", {})
@@ -157,7 +159,7 @@ class ApiServer:
         for system_field in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
                              "resourceVersion", "generation", "selfLink"):
             meta.pop(system_field, None)
-        meta["uid"] = self._uid()
+        meta["uid"] = self._uid(res)
         meta["creationTimestamp"] = self._now()
         if res.kind in GENERATION_KINDS:
             meta["generation"] = 1
@@ -189,7 +191,8 @@ class ApiServer:
         alphabet = "bcdfghjklmnpqrstvwxz2456789"
         base = base[:58]
         while True:
-            name = base + "".join(alphabet[self._random("names").randrange(len(alphabet))] for _ in range(5))
+            stream = self._random(f"names:{res.group_resource}")
+            name = base + "".join(alphabet[stream.randrange(len(alphabet))] for _ in range(5))
             if self.store.peek(res.group_resource, ns, name) is None:
                 return name
 
