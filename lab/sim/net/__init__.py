@@ -1,33 +1,28 @@
 """Connecting from a host or a pod to an IP:port, as the cluster network does.
 
-`connect(world, source, ip, port)` follows a TCP connection attempt:
-- a Pod IP is reachable from nodes and pods (flannel routes), not from the
-  external host (it has no route to the pod network: the SYN is lost and
-  the client times out);
-- a ClusterIP is reachable from nodes and pods only; a Service port picks a
-  ready endpoint (services.py, a plain stand-in for kube-proxy), none means
-  kube-proxy's REJECT: connection refused;
-- a node IP answers NodePorts (from anywhere) and hostPorts; anything else
-  there is refused by the node's kernel;
-- 127.0.0.1 from a pod is the pod itself; from a node, its NodePorts.
-
-The address the server sees (Connection.client_ip): a pod client's own IP;
-a node client's cni0 address (10.244.X.1) when the pod is on the same node,
-its flannel.1 address (10.244.X.0) when the pod is on another node - the
-source the kernel picks for that route, and the one MASQUERADE writes for
-node-to-ClusterIP traffic. NodePort traffic with externalTrafficPolicy
-Cluster is masqueraded the same way by the node that received it;
-externalTrafficPolicy Local keeps the client's address.
+`connect(world, source, ip, port, protocol)` follows a connection attempt
+through the dataplane (lab.sim.net.dataplane): the first packet walks the
+rules kube-proxy wrote on every node it crosses, with routes, NAT, marks
+and conntrack as the kernel keeps them. The result is a Connection to the
+container that accepted it (`client_ip` is the post-NAT source it sees) or
+a ConnectError: refused (REJECT, or RST from a port nobody listens on),
+timeout (DROP, a lost packet), unreachable (no ARP answer), denied (a DROP
+in the client's own OUTPUT hook: EPERM). Both carry the Trace of the walk;
+`recording(world)` collects the traces of every connect() while active
+(`labtrace`).
 """
 from __future__ import annotations
 
+import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from ..workloads import workload_for
 from ..workloads.base import ContainerEnv, Request, Response
 from ..workloads.containers import container_env, listens, save
-from . import addresses, services
+from . import dataplane
+from .trace import Trace
 
 #: Linux gives up a connect() after 6 SYN retries: 1+2+4+8+16+32+64 s
 SYN_TIMEOUT = 127.0
@@ -44,6 +39,7 @@ class ConnectError:
     kind: str
     strerror: str
     after: float = 0.0
+    trace: Any = None
 
     @property
     def timed_out(self) -> bool:
@@ -69,6 +65,7 @@ class Connection:
     dest_ip: str = ""
     dest_port: int = 0
     path: list[str] = field(default_factory=list)
+    trace: Any = None
 
     def request(self, request: Request) -> Response | None:
         """Hand an HTTP request to the container; None: it closed the connection."""
@@ -82,27 +79,23 @@ class Connection:
 
 
 def _source(world: Any, source: Any) -> tuple[str, str, dict[str, Any] | None, str]:
-    """(kind "node"|"external"|"pod", node name, pod, source IP)."""
+    """(kind "node"|"external"|"pod", node name (the host's name for external), pod, source IP)."""
     if isinstance(source, dict):
         pod = source
     elif source in world.hosts:
         host = world.hosts[source]
-        return host.role, host.name if host.role == "node" else "", None, host.ip
+        return host.role, host.name, None, host.ip
     else:
         pod = next((p for p in world.store.iter("pods") if p["metadata"].get("uid") == source), None)
         if pod is None:
             raise KeyError(f"no host or pod {source!r}")
+    spec = pod.get("spec") or {}
     status = pod.get("status") or {}
-    return "pod", (pod.get("spec") or {}).get("nodeName", ""), pod, status.get("podIP", "")
-
-
-def _pod_by_ip(world: Any, ip: str) -> dict[str, Any] | None:
-    for pod in world.store.iter("pods"):
-        spec = pod.get("spec") or {}
-        status = pod.get("status") or {}
-        if not spec.get("hostNetwork") and status.get("podIP") == ip:
-            return pod
-    return None
+    if spec.get("hostNetwork"):
+        # A host-network pod uses its node's network namespace.
+        node = spec.get("nodeName", "")
+        return "node", node, None, world.hosts[node].ip if node in world.hosts else status.get("podIP", "")
+    return "pod", spec.get("nodeName", ""), pod, status.get("podIP", "")
 
 
 def _client_port(world: Any) -> int:
@@ -113,123 +106,49 @@ def _client_port(world: Any) -> int:
     return port
 
 
-def _node_alive(world: Any, node: str) -> bool:
-    host = world.hosts.get(node)
-    return host is not None and host.powered
+_RECORDERS: "weakref.WeakKeyDictionary[Any, list[list[Trace]]]" = weakref.WeakKeyDictionary()
 
 
-def _to_pod(world: Any, pod: dict[str, Any], port: int, protocol: str, client_ip: str,
-            dest_ip: str, dest_port: int, path: list[str]) -> Connection | ConnectError:
-    """The last hop: a container of the pod listening on the port, or a refusal."""
-    node = (pod.get("spec") or {}).get("nodeName", "")
-    if not _node_alive(world, node):
-        return ConnectError("timeout", "Connection timed out", SYN_TIMEOUT)
-    for container in (pod.get("spec") or {}).get("containers") or []:
-        if (port, protocol) not in listens(world, pod, container["name"]):
-            continue
-        workload = workload_for(container)
-        env = container_env(world, pod, container["name"])
-        if env is not None:
-            return Connection(world, pod, env, workload, client_ip, _client_port(world), port, protocol,
-                              dest_ip, dest_port, path + [f"pod {pod['metadata']['name']}"])
-    return ConnectError(*REFUSED)
+@contextmanager
+def recording(world: Any) -> Iterator[list[Trace]]:
+    """Collect the Trace of every connect() made while the block runs."""
+    traces: list[Trace] = []
+    _RECORDERS.setdefault(world, []).append(traces)
+    try:
+        yield traces
+    finally:
+        _RECORDERS[world].remove(traces)
 
 
-def _via_service(world: Any, frontend: services.Frontend, src_kind: str, src_node: str, src_ip: str,
-                 entry_node: str, dest_ip: str, dest_port: int) -> Connection | ConnectError:
-    svc = frontend.service
-    spec = svc.get("spec") or {}
-    candidates = services.endpoints(world, svc, frontend.port)
-    external = frontend.kind != "clusterIP"
-    local_only = external and spec.get("externalTrafficPolicy") == "Local"
-    if local_only:
-        candidates = [e for e in candidates if e.node == entry_node]
-        if not candidates:
-            # kube-proxy drops traffic for a Local policy without local endpoints
-            return ConnectError("timeout", "Connection timed out", SYN_TIMEOUT)
-    if not candidates:
-        return ConnectError(*REFUSED)
-    ep = services.pick(world, frontend, candidates, src_ip)
-    pod = _pod_by_ip(world, ep.ip)
-    if pod is None:
-        return ConnectError("unreachable", "No route to host", ARP_TIMEOUT)
-    pod_node = (pod.get("spec") or {}).get("nodeName", "")
-    if local_only:
-        client = src_ip
-    elif external:
-        client = addresses.node_source_ip(world, entry_node, pod_node)
-    elif src_kind == "node":
-        client = addresses.node_source_ip(world, src_node, pod_node)
-    else:
-        client = src_ip
-    path = [f"service {svc['metadata']['namespace']}/{svc['metadata']['name']} ({frontend.kind})"]
-    return _to_pod(world, pod, ep.port, frontend.port.get("protocol", "TCP"), client, dest_ip, dest_port, path)
+_ERRORS = {"refused": "Connection refused", "timeout": "Connection timed out", "unreachable": "No route to host",
+           "denied": "Operation not permitted"}
 
 
 def connect(world: Any, source: Any, ip: str, port: int, protocol: str = "TCP") -> Connection | ConnectError:
-    """A TCP connection attempt from `source` (host name or pod uid/dict) to ip:port."""
-    src_kind, src_node, src_pod, src_ip = _source(world, source)
-    if ip in ("127.0.0.1", "::1", "localhost"):
-        if src_pod is not None:
-            return _to_pod(world, src_pod, port, protocol, "127.0.0.1", ip, port, ["loopback"])
-        if src_kind == "node":
-            frontend = services.find_node_port(world, port, protocol)
-            if frontend is not None:
-                return _via_service(world, frontend, src_kind, src_node, "127.0.0.1", src_node, ip, port)
-        return ConnectError(*REFUSED)
-    if ip == src_ip and src_pod is not None:
-        return _to_pod(world, src_pod, port, protocol, src_ip, ip, port, ["own address"])
-    node = addresses.node_of_ip(world, ip)
-    if node is not None:
-        if not node.powered:
-            return ConnectError("timeout", "Connection timed out", SYN_TIMEOUT)
-        frontend = services.find_node_port(world, port, protocol)
-        if frontend is not None:
-            return _via_service(world, frontend, src_kind, src_node, src_ip, node.name, ip, port)
-        host_port = _host_port(world, node.name, port, protocol)
-        if host_port is not None:
-            pod, target = host_port
-            return _to_pod(world, pod, target, protocol, src_ip, ip, port, [f"hostPort on {node.name}"])
-        return ConnectError(*REFUSED)
-    frontend = services.find_external(world, ip, port, protocol)
-    if frontend is not None:
-        entry = _entry_node(world, frontend)
-        return _via_service(world, frontend, src_kind, src_node, src_ip, entry, ip, port)
-    if src_kind == "external":
-        # No route from outside to the pod network or the Service range.
-        return ConnectError("timeout", "Connection timed out", SYN_TIMEOUT)
-    known, frontend = services.find_cluster_ip(world, ip, port, protocol)
-    if frontend is not None:
-        return _via_service(world, frontend, src_kind, src_node, src_ip, src_node, ip, port)
-    if known or addresses.in_service_range(world, ip):
-        return ConnectError("timeout", "Connection timed out", SYN_TIMEOUT)
-    pod = _pod_by_ip(world, ip)
-    if pod is not None:
-        pod_node = (pod.get("spec") or {}).get("nodeName", "")
-        client = src_ip if src_pod is not None else addresses.node_source_ip(world, src_node, pod_node)
-        return _to_pod(world, pod, port, protocol, client, ip, port, [])
-    if addresses.in_pod_network(world, ip):
-        return ConnectError("unreachable", "No route to host", ARP_TIMEOUT)
-    return ConnectError("timeout", "Connection timed out", SYN_TIMEOUT)
-
-
-def _host_port(world: Any, node: str, port: int, protocol: str) -> tuple[dict[str, Any], int] | None:
-    for pod in world.store.iter("pods"):
-        if (pod.get("spec") or {}).get("nodeName") != node:
+    """A connection attempt from `source` (host name or pod uid/dict) to ip:port."""
+    if ip == "localhost":
+        ip = "127.0.0.1"
+    if ip == "::1":
+        ip = "127.0.0.1"
+    src = _source(world, source)
+    out = dataplane.walk(world, src, ip, int(port), protocol, _client_port(world))
+    for traces in _RECORDERS.get(world, ()):
+        traces.append(out.trace)
+    if out.kind != "connected":
+        err = ConnectError(out.kind if out.kind != "denied" else "denied", _ERRORS[out.kind], out.after)
+        err.trace = out.trace
+        return err
+    pod = out.pod
+    assert pod is not None
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        if (out.port, protocol) not in listens(world, pod, container["name"]):
             continue
-        for c in (pod.get("spec") or {}).get("containers") or []:
-            for p in c.get("ports") or []:
-                if p.get("hostPort") == port and p.get("protocol", "TCP") == protocol:
-                    return pod, int(p["containerPort"])
-    return None
+        env = container_env(world, pod, container["name"])
+        if env is not None:
+            hops = [f"{h.host} {h.stage}" for h in out.trace.hops]
+            return Connection(world, pod, env, workload_for(container), out.client_ip, out.client_port, out.port,
+                              protocol, ip, int(port), hops, trace=out.trace)
+    return ConnectError("refused", "Connection refused", 0.0, trace=out.trace)
 
 
-def _entry_node(world: Any, frontend: services.Frontend) -> str:
-    """SIMPLIFICATION: an externalIP/LoadBalancer packet enters at the first powered node."""
-    for host in world.nodes:
-        if host.powered:
-            return host.name
-    return ""
-
-
-__all__ = ["connect", "Connection", "ConnectError", "SYN_TIMEOUT"]
+__all__ = ["connect", "Connection", "ConnectError", "SYN_TIMEOUT", "recording"]
