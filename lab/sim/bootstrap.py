@@ -322,6 +322,66 @@ def coredns_config(profile: Profile) -> dict[str, Any]:
     }
 
 
+def coredns_deployment(profile: Profile) -> dict[str, Any]:
+    """The coredns Deployment as kubeadm's addon phase writes it (manifests.go).
+
+    SIMPLIFICATION: every profile runs kubeadm's manifest; minikube scales it to
+    one replica as `minikube start` does.
+    """
+    taint_key = "node-role.kubernetes.io/control-plane"
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"labels": {"k8s-app": "kube-dns"}, "name": "coredns", "namespace": "kube-system"},
+        "spec": {
+            "replicas": 1 if profile.name == "minikube" else 2,
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+            "selector": {"matchLabels": {"k8s-app": "kube-dns"}},
+            "template": {
+                "metadata": {"labels": {"k8s-app": "kube-dns"}},
+                "spec": {
+                    "priorityClassName": "system-cluster-critical",
+                    "serviceAccountName": "coredns",
+                    "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
+                        "weight": 100,
+                        "podAffinityTerm": {
+                            "labelSelector": {"matchExpressions": [
+                                {"key": "k8s-app", "operator": "In", "values": ["kube-dns"]}]},
+                            "topologyKey": "kubernetes.io/hostname"}}]}},
+                    "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"},
+                                    {"key": taint_key, "effect": "NoSchedule"}],
+                    "nodeSelector": {"kubernetes.io/os": "linux"},
+                    "containers": [{
+                        "name": "coredns",
+                        "image": "registry.k8s.io/coredns/coredns:v1.11.3",
+                        "imagePullPolicy": "IfNotPresent",
+                        "resources": {"limits": {"memory": "170Mi"}, "requests": {"cpu": "100m", "memory": "70Mi"}},
+                        "args": ["-conf", "/etc/coredns/Corefile"],
+                        "volumeMounts": [{"name": "config-volume", "mountPath": "/etc/coredns", "readOnly": True}],
+                        "ports": [
+                            {"containerPort": 53, "name": "dns", "protocol": "UDP"},
+                            {"containerPort": 53, "name": "dns-tcp", "protocol": "TCP"},
+                            {"containerPort": 9153, "name": "metrics", "protocol": "TCP"},
+                            {"containerPort": 8080, "name": "liveness-probe", "protocol": "TCP"},
+                            {"containerPort": 8181, "name": "readiness-probe", "protocol": "TCP"},
+                        ],
+                        "livenessProbe": {"httpGet": {"path": "/health", "port": "liveness-probe", "scheme": "HTTP"},
+                                          "initialDelaySeconds": 60, "timeoutSeconds": 5, "successThreshold": 1,
+                                          "failureThreshold": 5},
+                        "readinessProbe": {"httpGet": {"path": "/ready", "port": "readiness-probe", "scheme": "HTTP"}},
+                        "securityContext": {"allowPrivilegeEscalation": False,
+                                            "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
+                                            "readOnlyRootFilesystem": True},
+                    }],
+                    "dnsPolicy": "Default",
+                    "volumes": [{"name": "config-volume",
+                                 "configMap": {"name": "coredns", "items": [{"key": "Corefile", "path": "Corefile"}]}}],
+                },
+            },
+        },
+    }
+
+
 def root_ca(namespace: str) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
@@ -350,6 +410,7 @@ def bootstrap_objects(api: ApiServer, profile: Profile) -> None:
     api.create(kube_proxy_config(profile))
     api.create(coredns_config(profile))
     api.create(kube_dns_service(profile))
+    api.create(coredns_deployment(profile))
     if profile.name != "binary":
         # A binary install runs kube-proxy as a systemd service on each node instead.
         api.create(kube_proxy_daemonset(profile))

@@ -59,15 +59,13 @@ def parse_url(text: str) -> Url:
 
 
 def resolve(world: Any, source: Any, name: str) -> str | None:
-    """An IP for a host name: IP literals and localhost.
-
-    SIMPLIFICATION: no DNS yet (a later issue adds CoreDNS and /etc/resolv.conf).
-    """
+    """An IP for a host name as the client's libc finds it: IP literals, then
+    /etc/hosts and the DNS servers of its /etc/resolv.conf (lab.sim.dns.resolver)."""
     if is_ip(name):
         return name
-    if name == "localhost":
-        return "127.0.0.1"
-    return None
+    from ..dns.resolver import resolve_host
+
+    return resolve_host(world, source, name)
 
 
 def exchange(conn: Connection, request: Request) -> Response | None:

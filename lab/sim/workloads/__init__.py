@@ -45,6 +45,14 @@ def workload_for(container: dict[str, Any]) -> Workload:
         cls = Bootcamp
     elif ref.registry in _ECHOSERVER_REGISTRIES and ref.path in ("echoserver", "google_containers/echoserver"):
         cls = EchoServer
+    elif ref.registry == "registry.k8s.io" and ref.path == "coredns/coredns":
+        from .coredns import CoreDNS
+
+        cls = CoreDNS
+    elif ref.registry == "registry.k8s.io" and ref.path == "e2e-test-images/jessie-dnsutils":
+        from .dnsutils import DnsUtils
+
+        cls = DnsUtils
     elif ref.registry == "registry.k8s.io" and ref.path == "kube-proxy":
         from ..proxy.kubeproxy import KubeProxyWorkload  # the proxy imports this package
 
