@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import random
+from datetime import datetime, timedelta
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -19,7 +20,7 @@ from .api.server import ApiServer, ApiServerConfig
 from .api.store import Store, WatchEvent
 from .apiserver_manifest import MANIFEST_PATH, ManifestError, parse_manifest, render_manifest
 from .bootstrap import bootstrap_objects
-from .clock import Clock, parse_time
+from .clock import Clock, format_time, parse_time
 from .controllers import build_controllers
 from .fs import HostFS
 from .profiles import Profile, load_profile
@@ -82,8 +83,29 @@ class World:
             bootstrap_objects(self.api, profile)
             self._manifest_digest = self._digest(self.manifest_text())
             self.settle()
-            # The learner arrives some time after the cluster was installed.
-            self.advance((parse_time(profile.lab_start) - parse_time(profile.cluster_created)).total_seconds())
+            self._arrive(parse_time(profile.lab_start))
+
+    #: virtual seconds a fresh cluster runs in detail before the learner's quiet gap
+    BOOT_SECONDS = 120.0
+
+    def _arrive(self, lab_start: datetime) -> None:
+        """Let the installed cluster come up, then jump to when the learner arrives.
+
+        The cluster runs in detail for BOOT_SECONDS (system Pods pulled,
+        started, ready). The rest of the time up to `lab_start` (days, in
+        the kubeadm profile) passes as a quiet gap: the clock's epoch moves
+        forward, so objects show their real age and every component's own
+        schedule (probes, heartbeats) continues where it was.
+        SIMPLIFICATION: nothing happens during the gap, as nothing would on
+        a healthy idle cluster, except that Events older than the
+        apiserver's --event-ttl are gone.
+        """
+        self.advance(min(self.BOOT_SECONDS, max(0.0, (lab_start - self.clock.now).total_seconds())))
+        gap = (lab_start - self.clock.now).total_seconds()
+        if gap > 0:
+            self.clock.start += timedelta(seconds=gap)
+            self.controllers.resync()
+            self.settle()
 
     # -- construction --------------------------------------------------------
     @classmethod
@@ -226,6 +248,7 @@ class World:
             "profile": self.profile.name,
             "seed": self.seed,
             "clock": self.clock.elapsed,
+            "clockStart": format_time(self.clock.start),
             "rng": self.streams.to_state(),
             "storeRevision": self.store.revision,
             "revision": self.revision,
@@ -250,6 +273,8 @@ class World:
         world.streams = RandomStreams.from_state(world.seed, state["rng"])
         world.api.rng = world.streams
         world.clock.elapsed = float(state["clock"])
+        if state.get("clockStart"):
+            world.clock.start = parse_time(state["clockStart"])
         world.store.revision = int(state["storeRevision"])
         world.revision = int(state.get("revision", 0))
         for row in state["objects"]:
