@@ -7,9 +7,10 @@ Every read returns a deep copy so nobody mutates stored state by accident.
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
+
+from .clone import clone
 
 Key = tuple[str, str, str]  # (group_resource, namespace, name)
 
@@ -72,14 +73,14 @@ class Store:
     # -- reads ---------------------------------------------------------------
     def get(self, resource: str, namespace: str, name: str) -> dict[str, Any] | None:
         obj = self._objects.get(resource, {}).get((namespace, name))
-        return copy.deepcopy(obj) if obj is not None else None
+        return clone(obj) if obj is not None else None
 
     def peek(self, resource: str, namespace: str, name: str) -> dict[str, Any] | None:
         """The stored object itself, read-only by convention (no copy: for hot paths)."""
         return self._objects.get(resource, {}).get((namespace, name))
 
     def list(self, resource: str, namespace: str | None = None) -> list[dict[str, Any]]:
-        return [copy.deepcopy(obj) for obj in self.iter(resource, namespace)]
+        return [clone(obj) for obj in self.iter(resource, namespace)]
 
     def iter(self, resource: str, namespace: str | None = None) -> Iterator[dict[str, Any]]:
         """Stored objects (no copy), sorted by namespace then name, as etcd keys sort."""
@@ -138,12 +139,12 @@ class Store:
         """Store obj (stamping a new resourceVersion) and emit a watch event."""
         rv = self.next_revision()
         obj["metadata"]["resourceVersion"] = str(rv)
-        stored = copy.deepcopy(obj)
+        stored = clone(obj)
         self._store(resource, stored)
         # The event shares the stored dict: stored objects are never changed in
         # place (a write replaces them), so it stays a true snapshot.
         self._emit(WatchEvent(event_type, resource, stored, rv))
-        return copy.deepcopy(stored)
+        return clone(stored)
 
     def remove(self, resource: str, namespace: str, name: str) -> dict[str, Any] | None:
         obj = self._objects.get(resource, {}).pop((namespace, name), None)
@@ -151,10 +152,10 @@ class Store:
             return None
         self._index(resource, obj, add=False)
         rv = self.next_revision()
-        gone = copy.deepcopy(obj)
+        gone = clone(obj)
         gone["metadata"]["resourceVersion"] = str(rv)
         self._emit(WatchEvent("DELETED", resource, gone, rv))
-        return copy.deepcopy(gone)
+        return clone(gone)
 
     def load(self, resource: str, obj: dict[str, Any]) -> None:
         """Put an object back as persisted (no new version, no event)."""

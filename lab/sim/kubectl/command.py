@@ -93,7 +93,8 @@ def kubectl(ctx, argv: list[str]) -> int:
     if hasattr(world, "sync_apiserver"):
         world.sync_apiserver()
     try:
-        status = cmd.fn(inv, parsed)
+        with world.api.client_request():
+            status = cmd.fn(inv, parsed)
     except ConnectionRefused as exc:
         _flush_warnings(inv)
         ctx.err(f"{exc}\n")
