@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from lab.sim.bootstrap import coredns_deployment
 from lab.sim.world import World
 
 HEADLESS = """apiVersion: v1
@@ -23,8 +24,17 @@ def run(w: World, line: str, host: str | None = None):
     return w.run(line, host=host)
 
 
-def cluster() -> World:
+def with_coredns() -> World:
+    """A kubeadm cluster with kubeadm's coredns Deployment (bootstrap.coredns_deployment)."""
     w = World.from_profile("kubeadm")
+    if w.store.peek("deployments.apps", "kube-system", "coredns") is None:
+        w.api.create(coredns_deployment(w.profile))
+        w.advance(30)
+    return w
+
+
+def cluster() -> World:
+    w = with_coredns()
     run(w, "kubectl run clientpod --image=busybox:1.28.3 -- sleep 30000")
     run(w, "kubectl run dnsutils --image=registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3 --command -- sleep 3600")
     run(w, "kubectl create deployment web --image=nginx --replicas=2")
@@ -36,12 +46,14 @@ def cluster() -> World:
 
 
 def test_coredns_pods_run_and_kube_dns_has_endpoints():
-    w = World.from_profile("kubeadm")
+    w = with_coredns()
     out = run(w, "kubectl get pods -n kube-system -l k8s-app=kube-dns").stdout
+    names = [line.split()[0] for line in out.splitlines()[1:]]
     assert out == ("NAME                       READY   STATUS    RESTARTS   AGE\n"
-                   "coredns-5664774cf5-kpvq4   1/1     Running   0          3d1h\n"
-                   "coredns-5664774cf5-rlsg4   1/1     Running   0          3d1h\n")
-    logs = run(w, "kubectl logs -n kube-system coredns-5664774cf5-kpvq4").stdout.splitlines()
+                   f"{names[0]}   1/1     Running   0          30s\n"
+                   f"{names[1]}   1/1     Running   0          30s\n")
+    assert all(n.startswith("coredns-5664774cf5-") and len(n) == 24 for n in names)
+    logs = run(w, f"kubectl logs -n kube-system {names[0]}").stdout.splitlines()
     assert logs[0] == ".:53"
     assert logs[1].startswith("[INFO] plugin/reload: Running configuration SHA512 = ")
     assert len(logs[1].rsplit(" ", 1)[1]) == 128
@@ -132,7 +144,7 @@ def test_dig_full_output_srv_ptr_nxdomain():
         ";; QUESTION SECTION:", ";kubernetes.default.svc.cluster.local. IN A", "",
         ";; ANSWER SECTION:", "kubernetes.default.svc.cluster.local. 30 IN A\t10.96.0.1", "",
         ";; Query time: 1 msec", ";; SERVER: 10.96.0.10#53(10.96.0.10)",
-        ";; WHEN: Tue Dec 01 09:00:30 UTC 2026", ";; MSG SIZE  rcvd: 81", "", ""]
+        ";; WHEN: Tue Dec 01 09:01:00 UTC 2026", ";; MSG SIZE  rcvd: 81", "", ""]
     assert run(w, "kubectl exec dnsutils -- dig +short -t SRV _http._tcp.headless-svc.default.svc.cluster.local"
                ).stdout.count(" 80 ") == 2
     assert run(w, "kubectl exec dnsutils -- dig +short -x 10.96.0.10").stdout == \

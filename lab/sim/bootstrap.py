@@ -410,7 +410,6 @@ def bootstrap_objects(api: ApiServer, profile: Profile) -> None:
     api.create(kube_proxy_config(profile))
     api.create(coredns_config(profile))
     api.create(kube_dns_service(profile))
-    api.create(coredns_deployment(profile))
     if profile.name != "binary":
         # A binary install runs kube-proxy as a systemd service on each node instead.
         api.create(kube_proxy_daemonset(profile))
