@@ -15,6 +15,17 @@ def run(world: World, line: str) -> tuple[str, int]:
     return "".join(text for _, text in res.chunks), res.status
 
 
+def proxy_pod(world: World, node: str) -> str:
+    """The kube-proxy DaemonSet's Pod on the node (its name suffix is random)."""
+    [name] = [p["metadata"]["name"] for p in world.api.list("pods", "kube-system", label_selector="k8s-app=kube-proxy")
+              if p["spec"].get("nodeName") == node]
+    return name
+
+
+def default_pods(world: World) -> list[dict]:
+    return world.api.list("pods", "default")
+
+
 def test_cordon_and_uncordon():
     world = World.from_profile("kubeadm")
     assert run(world, "kubectl cordon k8s-node1") == ("node/k8s-node1 cordoned\n", 0)
@@ -50,11 +61,20 @@ def test_drain_refuses_pods_without_a_controller():
     world.api.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "lonely"},
                       "spec": {"nodeName": "k8s-node1", "containers": [{"name": "c", "image": "nginx"}]}})
     run(world, "sleep 10")
-    text, status = run(world, "kubectl drain k8s-node1")
-    assert status == 1
-    pods = "default/lonely" if "nginx-pod" not in text else "default/lonely, default/nginx-pod"
-    assert text == (
+    proxy = proxy_pod(world, "k8s-node1")
+    pods = "default/lonely" if world.store.peek("pods", "default", "nginx-pod") is None else "default/lonely, default/nginx-pod"
+    # Both refusals at once: one "cannot delete" error per reason, aggregated in brackets.
+    both = (f"[cannot delete Pods that declare no controller (use --force to override): {pods}, "
+            f"cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}]")
+    assert run(world, "kubectl drain k8s-node1") == (
         "node/k8s-node1 cordoned\n"
+        f'error: unable to drain node "k8s-node1" due to error: {both}, continuing command...\n'
+        "There are pending nodes to be drained:\n k8s-node1\n"
+        f"error: {both}\n", 1)
+    text, status = run(world, "kubectl drain k8s-node1 --ignore-daemonsets")
+    assert status == 1
+    assert text == (
+        "node/k8s-node1 already cordoned\n"
         f'error: unable to drain node "k8s-node1" due to error: cannot delete Pods that declare no controller '
         f"(use --force to override): {pods}, continuing command...\n"
         "There are pending nodes to be drained:\n k8s-node1\n"
@@ -66,20 +86,23 @@ def test_drain_evicts_and_waits_for_graceful_termination():
     world = World.from_profile("kubeadm")
     run(world, "kubectl create deployment nginx --image=nginx --replicas=4")
     run(world, "sleep 30")
-    on_node1 = sorted(p["metadata"]["name"] for p in world.api.list("pods") if p["spec"].get("nodeName") == "k8s-node1")
+    on_node1 = sorted(p["metadata"]["name"] for p in default_pods(world) if p["spec"].get("nodeName") == "k8s-node1")
     assert len(on_node1) == 2
     start = world.clock.elapsed
     text, status = run(world, "kubectl drain k8s-node1 --ignore-daemonsets")
     assert status == 0
     assert text == ("node/k8s-node1 cordoned\n"
+                    f"Warning: ignoring DaemonSet-managed Pods: kube-system/{proxy_pod(world, 'k8s-node1')}\n"
                     + "".join(f"evicting pod default/{n}\n" for n in on_node1)
                     + "".join(f"pod/{n} evicted\n" for n in on_node1)
                     + "node/k8s-node1 drained\n")
     assert world.clock.elapsed > start  # drain waited on the lab clock for the kubelet to finish
-    assert all(p["spec"].get("nodeName") != "k8s-node1" for p in world.api.list("pods"))
+    assert all(p["spec"].get("nodeName") != "k8s-node1" for p in default_pods(world))
     assert run(world, "kubectl get nodes") == (NODES_CORDONED, 0)
     run(world, "sleep 30")
-    assert sorted(p["spec"].get("nodeName") for p in world.api.list("pods")) == ["k8s-node2"] * 4
+    assert sorted(p["spec"].get("nodeName") for p in default_pods(world)) == ["k8s-node2"] * 4
+    # The DaemonSet's Pod stays on the drained node: drain never deletes it.
+    assert world.store.peek("pods", "kube-system", proxy_pod(world, "k8s-node1"))["spec"]["nodeName"] == "k8s-node1"
 
 
 def test_drain_force_warns_and_dry_run_client_lists():
@@ -87,14 +110,16 @@ def test_drain_force_warns_and_dry_run_client_lists():
     world.api.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "lonely"},
                       "spec": {"nodeName": "k8s-node2", "containers": [{"name": "c", "image": "nginx"}]}})
     run(world, "sleep 10")
-    assert run(world, "kubectl drain k8s-node2 --force --dry-run=client") == (
+    warning = ("Warning: deleting Pods that declare no controller: default/lonely; "
+               f"ignoring DaemonSet-managed Pods: kube-system/{proxy_pod(world, 'k8s-node2')}\n")
+    assert run(world, "kubectl drain k8s-node2 --force --ignore-daemonsets --dry-run=client") == (
         "node/k8s-node2 cordoned (dry run)\n"
-        "Warning: deleting Pods that declare no controller: default/lonely\n"
+        + warning +
         "evicting pod default/lonely (dry run)\n"
         "node/k8s-node2 drained (dry run)\n", 0)
-    text, status = run(world, "kubectl drain k8s-node2 --force --grace-period=0")
+    text, status = run(world, "kubectl drain k8s-node2 --force --ignore-daemonsets --grace-period=0")
     assert (text, status) == ("node/k8s-node2 cordoned\n"
-                              "Warning: deleting Pods that declare no controller: default/lonely\n"
+                              + warning +
                               "evicting pod default/lonely\n"
                               "pod/lonely evicted\n"
                               "node/k8s-node2 drained\n", 0)
@@ -104,13 +129,15 @@ def test_drain_timeout_on_a_dead_node():
     world = World.from_profile("kubeadm")
     run(world, "kubectl create deployment nginx --image=nginx --replicas=2")
     run(world, "sleep 30")
-    node = world.api.list("pods")[0]["spec"]["nodeName"]
+    node = default_pods(world)[0]["spec"]["nodeName"]
     world.run("poweroff", host=node)
     run(world, "sleep 60")
-    names = sorted(p["metadata"]["name"] for p in world.api.list("pods") if p["spec"].get("nodeName") == node)
-    text, status = run(world, f"kubectl drain {node} --timeout=20s")
+    names = sorted(p["metadata"]["name"] for p in default_pods(world) if p["spec"].get("nodeName") == node)
+    text, status = run(world, f"kubectl drain {node} --ignore-daemonsets --timeout=20s")
     assert status == 1
     first = names[0]
-    assert text.startswith(f"node/{node} cordoned\n" + "".join(f"evicting pod default/{n}\n" for n in names))
+    assert text.startswith(f"node/{node} cordoned\n"
+                           f"Warning: ignoring DaemonSet-managed Pods: kube-system/{proxy_pod(world, node)}\n"
+                           + "".join(f"evicting pod default/{n}\n" for n in names))
     assert f'error when waiting for pod "{first}" terminating: global timeout reached: 20s' in text
     assert f"There are pending nodes to be drained:\n {node}\n" in text
