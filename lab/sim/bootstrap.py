@@ -11,7 +11,7 @@ object a learner creates.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .api.server import ApiServer
 from .profiles import NodeSpec, Profile
@@ -395,15 +395,22 @@ def root_ca(namespace: str) -> dict[str, Any]:
     }
 
 
-def bootstrap_objects(api: ApiServer, profile: Profile) -> None:
-    """Create what the installer leaves behind, in the order it does."""
+def bootstrap_objects(api: ApiServer, profile: Profile, before_workers_join: Callable[[], None] | None = None) -> None:
+    """Create what the installer leaves behind, in the order it does.
+
+    As with `kubeadm init` then `kubeadm join`: the control plane, its add-ons
+    (kube-proxy, CoreDNS) and the pod network come up first, so CoreDNS's
+    Pods run on the control-plane node, and the workers join afterwards
+    (`before_workers_join` lets the caller run the cluster in between).
+    """
     for ns in NAMESPACES:
         api.create({"apiVersion": "v1", "kind": "Namespace",
                     "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}}})
     api.create(kubernetes_service(api))
     for obj in kubernetes_endpoints(profile, api.config.secure_port):
         api.create(obj)
-    for node in profile.nodes:
+    control_plane = [n for n in profile.nodes if n.control_plane]
+    for node in control_plane:
         api.create(node_object(profile, node))
     for ns in NAMESPACES:
         api.create(root_ca(ns))
@@ -413,3 +420,9 @@ def bootstrap_objects(api: ApiServer, profile: Profile) -> None:
     if profile.name != "binary":
         # A binary install runs kube-proxy as a systemd service on each node instead.
         api.create(kube_proxy_daemonset(profile))
+    api.create(coredns_deployment(profile))
+    if before_workers_join is not None:
+        before_workers_join()
+    for node in profile.nodes:
+        if not node.control_plane:
+            api.create(node_object(profile, node))

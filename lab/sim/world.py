@@ -80,13 +80,15 @@ class World:
         self.controllers = build_controllers(self)
         if _bootstrap:
             self._write_host_files()
-            bootstrap_objects(self.api, profile)
             self._manifest_digest = self._digest(self.manifest_text())
+            bootstrap_objects(self.api, profile, before_workers_join=lambda: self.advance(self.JOIN_SECONDS))
             self.settle()
             self._arrive(parse_time(profile.lab_start))
 
     #: virtual seconds a fresh cluster runs in detail before the learner's quiet gap
     BOOT_SECONDS = 120.0
+    #: virtual seconds between `kubeadm init` (control plane and add-ons) and the workers joining
+    JOIN_SECONDS = 60.0
 
     def _arrive(self, lab_start: datetime) -> None:
         """Let the installed cluster come up, then jump to when the learner arrives.
@@ -122,6 +124,9 @@ class World:
         cp = self.hosts[self.profile.control_plane]
         cp.fs.mkdir("/etc/kubernetes/manifests", parents=True)
         cp.fs.write(MANIFEST_PATH, render_manifest(self.profile))
+        from .dns.resolvconf import write_host_files
+
+        write_host_files(self)  # /etc/resolv.conf and /etc/hosts of every machine
 
     def random(self, stream: str) -> random.Random:
         """The seeded generator for one purpose (see lab.sim.randomness)."""

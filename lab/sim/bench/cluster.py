@@ -7,8 +7,11 @@ one Deployment to a new image and waits for the rollout. Prints one JSON
 object per line: {"figure": F, "value": V, "unit": U, "deployments": N,
 "replicas": R}.
 
-Figures: reconcile_from_scratch (s of engine time until every Pod is
-Running and ready), pods (how many), roll_one (s until one Deployment's
+The cluster is the kubeadm profile with as many workers as 110 Pods per
+node (the kubelet's --max-pods) require.
+
+Figures: reconcile_from_scratch (s of engine time from the first create
+until every Pod is Running and ready), pods, nodes, roll_one (s until one Deployment's
 rollout completes), peak_memory (MB of Python heap, from tracemalloc, in a
 separate pass when --memory is given: tracing slows everything down).
 """
@@ -21,7 +24,24 @@ import time
 import tracemalloc
 from typing import Any
 
+from dataclasses import replace
+
+from ..profiles import NodeSpec, load_profile
 from ..world import World
+
+#: kubelet's default --max-pods
+MAX_PODS = 110
+
+
+def bench_profile(pods: int) -> Any:
+    """The kubeadm profile with enough workers for `pods` Pods at 110 per node."""
+    base = load_profile("kubeadm")
+    workers = max(2, -(-pods // (MAX_PODS - 2)))  # each node also runs kube-proxy (and maybe CoreDNS)
+    if workers > 250:
+        raise SystemExit(f"{pods} pods need {workers} nodes; the 10.244.0.0/16 pod network has 256 /24s")
+    nodes = [base.control_plane_node] + [
+        NodeSpec(f"node{i:03d}", f"10.0.{i // 250}.{i % 250 + 1}", f"10.244.{i + 1}.0/24") for i in range(workers)]
+    return replace(base, nodes=tuple(nodes))
 
 
 def _deployment(i: int, replicas: int, image: str = "nginx") -> dict[str, Any]:
@@ -53,8 +73,8 @@ def _advance_until(world: World, done, limit: float = 3600.0, step: float = 5.0)
     return world.clock.elapsed - start
 
 
-def build(deployments: int, replicas: int, profile: str = "kubeadm") -> tuple[World, dict[str, float]]:
-    world = World.from_profile(profile)
+def build(deployments: int, replicas: int) -> tuple[World, dict[str, float]]:
+    world = World(bench_profile(deployments * replicas))
     t0 = time.perf_counter()
     for i in range(deployments):
         world.api.create(_deployment(i, replicas))
@@ -100,6 +120,7 @@ def main(argv: list[str]) -> int:
     world, figures = build(args.deployments, args.replicas)
     emit("reconcile_from_scratch", figures["reconcile_from_scratch"], "s")
     emit("pods", figures["pods"], "pods")
+    emit("nodes", float(len(world.nodes)), "nodes")
     emit("virtual_time_to_ready", figures["virtual_seconds"], "virtual s")
     wall, virtual = roll_one(world)
     emit("roll_one", wall, "s")

@@ -31,31 +31,24 @@ def wget(ctx: Any, argv: list[str]) -> int:
 
 
 def _parse(ctx: Any, args: list[str], prog: str) -> tuple[dict[str, Any], list[str]] | None:
+    """getopt-style options, so `-qO-` and `-q -O -` are the same (as in busybox and GNU wget)."""
+    from ..shell.commands import UsageError, parse_opts
+
     opts: dict[str, Any] = {"quiet": False, "output": None, "timeout": None}
-    urls: list[str] = []
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a in ("-q", "--quiet"):
+    try:
+        parsed, urls = parse_opts(ctx, args, "qO:T:csP:U:Y:", {
+            "quiet": "q", "output-document=": "O", "timeout=": "T", "continue": "c", "spider": "s",
+            "directory-prefix=": "P", "user-agent=": "U", "proxy=": "Y"})
+    except UsageError:
+        return None
+    for key, value in parsed:
+        if key == "q":
             opts["quiet"] = True
-        elif a in ("-O", "-T", "--timeout", "--output-document") or (a[:2] in ("-O", "-T") and len(a) > 2):
-            key = "output" if a.startswith("-O") or a == "--output-document" else "timeout"
-            value = a[2:] if len(a) > 2 and not a.startswith("--") else None
-            if value is None:
-                i += 1
-                if i >= len(args):
-                    ctx.err(f"{prog}: option requires an argument -- '{a[1]}'\n")
-                    return None
-                value = args[i]
-            opts[key] = value
-        elif a.startswith("--timeout=") or a.startswith("--output-document="):
-            key = "timeout" if a.startswith("--timeout=") else "output"
-            opts[key] = a.split("=", 1)[1]
-        elif a.startswith("-") and a != "-":
-            pass  # SIMPLIFICATION: other options are accepted and ignored
-        else:
-            urls.append(a)
-        i += 1
+        elif key == "O":
+            opts["output"] = value
+        elif key == "T":
+            opts["timeout"] = value
+        # SIMPLIFICATION: -c, -s, -P, -U and -Y are accepted and change nothing.
     if opts["timeout"] is not None:
         try:
             opts["timeout"] = float(opts["timeout"])
