@@ -183,6 +183,23 @@ _NC_USAGE = ("BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\n"
 _HOST_IP = nodecmds.ip_command
 
 
+def _with_rules(fn: Any) -> Any:
+    """A node command that reads the rules: the dataplane's counters and lists are put back first."""
+    def run(ctx: Any, argv: list[str]) -> int:
+        host = ctx.host
+        if getattr(host, "role", "") == "node":
+            from .dataplane import ruleset
+            ruleset(ctx.world, host.name)
+        return fn(ctx, argv)
+    run.__doc__ = fn.__doc__
+    return run
+
+
+for _name, _fn in (("iptables-save", nodecmds.iptables_save), ("iptables", nodecmds.iptables),
+                   ("nft", nodecmds.nft), ("ipvsadm", nodecmds.ipvsadm), ("ipset", nodecmds.ipset)):
+    register(_name)(_with_rules(_fn))
+
+
 @register("ip")
 def ip_command(ctx: Any, argv: list[str]) -> int:
     pod = _pod_of(ctx)

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 KEY = "conntrack"
 MAX_ENTRIES = 300
 PROTO_NUM = {"tcp": 6, "udp": 17, "sctp": 132}
-TIMEOUTS = {"SYN_SENT": 120, "ESTABLISHED": 86400, "TIME_WAIT": 120, "CLOSE": 10, "CLOSE_WAIT": 3600}
+TIMEOUTS = {"SYN_SENT": 120, "ESTABLISHED": 86400, "TIME_WAIT": 120, "CLOSE": 10, "CLOSE_WAIT": 3600, "UDP": 30}
 VERSION = "conntrack v1.4.7 (conntrack-tools)"
 
 Tuple = tuple[str, str, int, int]   # src, dst, sport, dport

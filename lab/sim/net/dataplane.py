@@ -83,18 +83,49 @@ def _baseline(world: Any, node: str) -> dict[str, Any]:
     return cache[node]
 
 
+#: chains kube-proxy writes anew on every sync (their counters start from zero each time)
+REWRITTEN = frozenset({"nat/KUBE-SERVICES", "nat/KUBE-NODEPORTS", "nat/KUBE-POSTROUTING", "nat/KUBE-MARK-MASQ",
+                       "filter/KUBE-SERVICES", "filter/KUBE-EXTERNAL-SERVICES", "filter/KUBE-FORWARD",
+                       "filter/KUBE-NODEPORTS", "filter/KUBE-PROXY-FIREWALL"})
+
+
 def ruleset(world: Any, node: str) -> Any:
-    """The node's Ruleset, with the persisted counters and lists put back after a load."""
+    """The node's Ruleset, with the persisted counters and lists put back after a load.
+
+    The mirror in world.runtime["net"]["rules"] follows every resync (a
+    ticker runs after each settle), so what is saved is what the rules
+    show. After a load the first look puts the counters back; when the
+    store changed in between (kube-proxy has synced since), only chains
+    whose rules are unchanged and that kube-proxy does not rewrite on every
+    sync keep theirs, as they would have in memory.
+    """
+    seen = _SEEN.get(world)
+    if seen is None:
+        seen = _SEEN[world] = {}
+        world.on_tick(lambda: _tick(world))
     rs = world.proxy_ruleset(node)
-    seen = _SEEN.setdefault(world, {})
-    mirror = world.runtime.setdefault("net", {}).setdefault("rules", {})
+    nets = world.runtime.setdefault("net", {})
+    mirror = nets.setdefault("rules", {})
     if node not in seen:
         if rs is not None and node in mirror:
-            _restore(rs, mirror[node])
+            _restore(rs, mirror[node], same=nets.get("rulesRevision") == world.store.revision)
     elif seen[node] is not rs and node in mirror:
         mirror[node] = _refresh(rs, mirror[node]) if rs is not None else {}
     seen[node] = rs
     return rs
+
+
+def _tick(world: Any) -> None:
+    seen = _SEEN.get(world) or {}
+    nets = world.runtime.setdefault("net", {})
+    mirror = nets.setdefault("rules", {})
+    for node, old in list(seen.items()):
+        rs = world.proxy_ruleset(node)
+        if rs is not old:
+            if node in mirror:
+                mirror[node] = _refresh(rs, mirror[node]) if rs is not None else {}
+            seen[node] = rs
+    nets["rulesRevision"] = world.store.revision
 
 
 def _chain(rs: Any, key: str) -> Any:
@@ -104,19 +135,31 @@ def _chain(rs: Any, key: str) -> Any:
     return None if t is None else t.chains.get(cname)
 
 
+def _signature(c: Any) -> str:
+    import hashlib
+    return hashlib.sha256("\n".join(r.save_args() for r in c.rules).encode()).hexdigest()[:16]
+
+
 def _chain_state(c: Any) -> dict[str, Any]:
-    return {"n": len(c.rules), "rules": [[i, p, b] for i, (p, b) in enumerate(c.counters or []) if p or b],
-            "policy": list(c.policy_counters)}
+    """Non-zero counters keyed by the rule's text (kube-proxy may reorder a chain's rules on a resync)."""
+    return {"rules": [[c.rules[i].save_args(), p, b] for i, (p, b) in enumerate(c.counters or []) if p or b],
+            "policy": list(c.policy_counters), "sig": _signature(c)}
 
 
-def _restore(rs: Any, saved: dict[str, Any]) -> None:
+def _restore(rs: Any, saved: dict[str, Any], same: bool = True) -> None:
     for key, val in (saved.get("counters") or {}).items():
         c = _chain(rs, key)
-        if c is None or len(c.rules) != val["n"]:
+        if c is None:
+            continue
+        if not same and (key in REWRITTEN or val.get("sig") != _signature(c)):
             continue
         cnt = c.ensure_counters()
-        for i, p, b in val["rules"]:
-            cnt[i][:] = [p, b]
+        wanted = {text: (p, b) for text, p, b in val["rules"]}
+        if wanted:
+            for i, rule in enumerate(c.rules):
+                hit = wanted.get(rule.save_args())
+                if hit is not None:
+                    cnt[i][:] = list(hit)
         c.policy_counters[:] = val["policy"]
     if saved.get("recent") is not None and hasattr(rs, "recent"):
         rs.recent.clear()
@@ -592,7 +635,10 @@ def _accepted(flow: _Flow, pod: dict[str, Any], pkt: Packet, name: str, host: st
 
 def _record_conntrack(flow: _Flow, out: Outcome) -> None:
     """Each node the SYN left keeps an entry: confirmed flows as their final state."""
-    if out.kind == "connected":
+    if flow.proto == "udp":
+        # a datagram and its answer: not assured, the UDP timeout (30 s)
+        state, assured, unreplied = "UDP", False, out.kind != "connected"
+    elif out.kind == "connected":
         state, assured, unreplied = "TIME_WAIT", True, False
     elif out.kind == "refused" and not any(h.verdict == "REJECT" for h in flow.trace.hops):
         state, assured, unreplied = "CLOSE", False, False
