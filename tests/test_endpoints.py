@@ -145,9 +145,9 @@ def test_named_target_ports_resolved_per_pod_by_name_and_protocol():
     # Slices group pods by their resolved ports; c (no TCP port named http) has none.
     assert sh(w, "kubectl get endpointslices") == (
         "NAME         ADDRESSTYPE   PORTS     ENDPOINTS       AGE\n"
-        "api-9pk5x    IPv4          9090      10.244.2.2      29s\n"
-        "api-dpzpf    IPv4          <unset>   10.244.1.3      30s\n"
-        "api-r7zmh    IPv4          8080      10.244.1.2      29s\n"
+        "api-4wtwk    IPv4          8080      10.244.1.2      29s\n"
+        "api-7kjwh    IPv4          9090      10.244.2.2      29s\n"
+        "api-n9hsc    IPv4          <unset>   10.244.1.3      30s\n"
         "kubernetes   IPv4          6443      192.168.56.10   3d1h\n")
 
 

@@ -5,8 +5,8 @@ from lab.sim.world import World
 
 NODES_CORDONED = """NAME         STATUS                     ROLES           AGE    VERSION
 k8s-master   Ready                      control-plane   3d1h   v1.32.4
-k8s-node1    Ready,SchedulingDisabled   <none>          3d1h   v1.32.4
-k8s-node2    Ready                      <none>          3d1h   v1.32.4
+k8s-node1    Ready,SchedulingDisabled   <none>          3d     v1.32.4
+k8s-node2    Ready                      <none>          3d     v1.32.4
 """
 
 

@@ -50,7 +50,9 @@ def test_describe_all_namespaces_separates_objects(world):
 def test_describe_messages(world):
     assert run(world, "kubectl describe svc x") == ("", 'Error from server (NotFound): services "x" not found\n', 1)
     assert run(world, "kubectl describe pods") == ("", "No resources found in default namespace.\n", 0)
-    assert run(world, "kubectl describe pods -A") == ("", "No resources found\n", 0)
+    # Every node runs a kube-proxy Pod, so an empty answer across namespaces needs a selector.
+    assert run(world, "kubectl describe pods -A -l app=none") == ("", "No resources found\n", 0)
+    assert run(world, "kubectl describe pods -n kube-public") == ("", "No resources found in kube-public namespace.\n", 0)
     assert run(world, "kubectl describe svc x -A") == (
         "", "error: a resource cannot be retrieved by name across all namespaces\n", 1)
     assert run(world, "kubectl describe") == (
@@ -87,4 +89,7 @@ def test_node_describer_gets_its_non_terminated_pods(world):
         world.api.update_status(pod)
     node = world.api.get("nodes", "k8s-node1")
     related = related_objects(world.api, resolve("nodes"), node)
-    assert [p["metadata"]["name"] for p in related["pods"]] == ["a"]
+    [proxy] = [p["metadata"]["name"] for p in world.api.list("pods", "kube-system", label_selector="k8s-app=kube-proxy")
+               if p["spec"]["nodeName"] == "k8s-node1"]
+    # The node's kube-proxy DaemonSet Pod is one of its non-terminated Pods too.
+    assert [p["metadata"]["name"] for p in related["pods"]] == ["a", proxy]

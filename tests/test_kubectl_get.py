@@ -35,9 +35,9 @@ def test_get_nodes_wide(world):
         "KERNEL-VERSION          CONTAINER-RUNTIME\n"
         "k8s-master   Ready    control-plane   3d1h   v1.32.4   192.168.56.10   <none>        CentOS Stream 9   "
         "5.14.0-503.el9.x86_64   containerd://1.7.24\n"
-        "k8s-node1    Ready    <none>          3d1h   v1.32.4   192.168.56.11   <none>        CentOS Stream 9   "
+        "k8s-node1    Ready    <none>          3d     v1.32.4   192.168.56.11   <none>        CentOS Stream 9   "
         "5.14.0-503.el9.x86_64   containerd://1.7.24\n"
-        "k8s-node2    Ready    <none>          3d1h   v1.32.4   192.168.56.12   <none>        CentOS Stream 9   "
+        "k8s-node2    Ready    <none>          3d     v1.32.4   192.168.56.12   <none>        CentOS Stream 9   "
         "5.14.0-503.el9.x86_64   containerd://1.7.24\n")
 
 
@@ -56,17 +56,39 @@ def test_several_types_get_kind_prefixes_and_a_blank_line(world):
 
 
 def test_get_all_all_namespaces(world):
+    # kubeadm's kube-proxy DaemonSet (one Pod per node; the workers joined after the control plane)
+    # and its CoreDNS Deployment (two replicas on the control plane).
     assert run(world, "kubectl get all -A") == (
+        "NAMESPACE     NAME                           READY   STATUS    RESTARTS   AGE\n"
+        "kube-system   pod/coredns-5664774cf5-b8ch5   1/1     Running   0          3d1h\n"
+        "kube-system   pod/coredns-5664774cf5-h8dgh   1/1     Running   0          3d1h\n"
+        "kube-system   pod/kube-proxy-bkqts           1/1     Running   0          3d1h\n"
+        "kube-system   pod/kube-proxy-kpvq4           1/1     Running   0          3d\n"
+        "kube-system   pod/kube-proxy-rlsg4           1/1     Running   0          3d\n"
+        "\n"
         "NAMESPACE     NAME                 TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)                  AGE\n"
         "default       service/kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP                  3d1h\n"
-        "kube-system   service/kube-dns     ClusterIP   10.96.0.10   <none>        53/UDP,53/TCP,9153/TCP   3d1h\n",
+        "kube-system   service/kube-dns     ClusterIP   10.96.0.10   <none>        53/UDP,53/TCP,9153/TCP   3d1h\n"
+        "\n"
+        "NAMESPACE     NAME                        DESIRED   CURRENT   READY   UP-TO-DATE   AVAILABLE   "
+        "NODE SELECTOR            AGE\n"
+        "kube-system   daemonset.apps/kube-proxy   3         3         3       3            3           "
+        "kubernetes.io/os=linux   3d1h\n"
+        "\n"
+        "NAMESPACE     NAME                      READY   UP-TO-DATE   AVAILABLE   AGE\n"
+        "kube-system   deployment.apps/coredns   2/2     2            2           3d1h\n"
+        "\n"
+        "NAMESPACE     NAME                                 DESIRED   CURRENT   READY   AGE\n"
+        "kube-system   replicaset.apps/coredns-5664774cf5   2         2         2       3d1h\n",
         "", 0)
 
 
 def test_no_resources_messages(world):
     assert run(world, "kubectl get pods") == ("", "No resources found in default namespace.\n", 0)
     assert run(world, "kubectl get pods -n kube-public") == ("", "No resources found in kube-public namespace.\n", 0)
-    assert run(world, "kubectl get deploy -A") == ("", "No resources found\n", 0)
+    # kube-system holds CoreDNS's Deployment: nothing matches this selector in any namespace.
+    assert run(world, "kubectl get deploy -A -l app=none") == ("", "No resources found\n", 0)
+    assert run(world, "kubectl get deploy") == ("", "No resources found in default namespace.\n", 0)
 
 
 def test_missing_names_are_reported_after_the_found_ones(world):
