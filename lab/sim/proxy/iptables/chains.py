@@ -9,13 +9,21 @@ characters of the standard base32 encoding of sha256(spn + protocol
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 from functools import lru_cache
 
 
+_B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_PAIRS = [a + b for a in _B32 for b in _B32]     # every 10-bit group as two base32 letters
+_sha256 = hashlib.sha256
+
+
 def _h16(text: str) -> str:
-    return base64.b32encode(hashlib.sha256(text.encode()).digest()).decode()[:16]
+    """base32(sha256(text))[:16]: the first 80 bits, ten bits (two letters) at a time."""
+    n = int.from_bytes(_sha256(text.encode()).digest()[:10], "big")
+    p = _PAIRS
+    return (p[n >> 70] + p[(n >> 60) & 1023] + p[(n >> 50) & 1023] + p[(n >> 40) & 1023]
+            + p[(n >> 30) & 1023] + p[(n >> 20) & 1023] + p[(n >> 10) & 1023] + p[n & 1023])
 
 
 @lru_cache(maxsize=200_000)

@@ -30,6 +30,7 @@ Tables (for tests, round trips and baselines).
 """
 from __future__ import annotations
 
+import bisect
 import math
 import shlex
 from dataclasses import dataclass, field
@@ -358,13 +359,20 @@ class Rule:
 @dataclass(slots=True)
 class Chain:
     """A chain; `policy` is set for built-in chains only. `counters[i]` is
-    [packets, bytes] of rules[i]; `policy_counters` those of the policy."""
+    [packets, bytes] of rules[i]; `policy_counters` those of the policy.
+
+    `save_text()` (the chain's `-A` lines) is cached while `rules` is the
+    same list of the same length, so a ruleset that reuses a chain object
+    renders it again for free."""
 
     name: str
     rules: list[Rule] = field(default_factory=list)
     policy: str | None = None
     counters: list[list[int]] | None = None
     policy_counters: list[int] = field(default_factory=lambda: [0, 0])
+    _text: str | None = field(default=None, repr=False, compare=False)
+    _text_of: Any = field(default=None, repr=False, compare=False)
+    _text_n: int = field(default=-1, repr=False, compare=False)
 
     def ensure_counters(self) -> list[list[int]]:
         if self.counters is None or len(self.counters) != len(self.rules):
@@ -377,17 +385,93 @@ class Chain:
         p, b = self.counters[index]
         return (p, b)
 
+    def save_text(self) -> str:
+        """`-A NAME args` lines of every rule, newline-terminated ("" when empty)."""
+        rules = self.rules
+        if self._text is None or self._text_of is not rules or self._text_n != len(rules):
+            prefix = f"-A {self.name} "
+            self._text = "".join(prefix + r.save_args() + "\n" for r in rules)
+            self._text_of, self._text_n = rules, len(rules)
+        return self._text
+
+
+class ChainDict(dict):
+    """A table's chains by name that keeps its names sorted as they come and go
+    (bisect), so listing a big table does not sort 100,000 names every time."""
+
+    __slots__ = ("_sorted",)
+
+    def __init__(self, *args: Any, **kw: Any):
+        super().__init__(*args, **kw)
+        src = args[0] if args and not kw else None
+        self._sorted: list[str] | None = list(src._sorted) if isinstance(src, ChainDict) and src._sorted is not None \
+            else None
+
+    def sorted_names(self) -> list[str]:
+        if self._sorted is None:
+            self._sorted = sorted(self)
+        return self._sorted
+
+    def __setitem__(self, key: str, value: Chain) -> None:
+        if self._sorted is not None and key not in self:
+            bisect.insort(self._sorted, key)
+        super().__setitem__(key, value)
+
+    def _forget(self, key: str) -> None:
+        if self._sorted is not None:
+            i = bisect.bisect_left(self._sorted, key)
+            if i < len(self._sorted) and self._sorted[i] == key:
+                del self._sorted[i]
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._forget(key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        if key in self:
+            self._forget(key)
+        return super().pop(key, *default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return super().__getitem__(key)
+
+    def update(self, *args: Any, **kw: Any) -> None:
+        for k, v in dict(*args, **kw).items():
+            self[k] = v
+
+    def popitem(self) -> tuple[str, Chain]:
+        k, v = super().popitem()
+        self._forget(k)
+        return k, v
+
+    def clear(self) -> None:
+        super().clear()
+        self._sorted = None
+
+    def copy(self) -> "ChainDict":
+        return ChainDict(self)
+
 
 class Table:
     """One table: built-in chains first (fixed order), user chains by name."""
 
     def __init__(self, name: str, chains: dict[str, Chain] | None = None):
         self.name = name
-        self.chains: dict[str, Chain] = {}
+        self.chains = ChainDict()
         for b in BUILTIN_CHAINS.get(name, ()):
             self.chains[b] = Chain(b, policy="ACCEPT")
         if chains:
             self.chains.update(chains)
+
+    @property
+    def chains(self) -> ChainDict:
+        return self._chains
+
+    @chains.setter
+    def chains(self, value: dict[str, Chain]) -> None:
+        self._chains = value if isinstance(value, ChainDict) else ChainDict(value)
 
     def chain(self, name: str) -> Chain:
         c = self.chains.get(name)
@@ -396,9 +480,11 @@ class Table:
         return c
 
     def ordered_chains(self) -> list[Chain]:
-        builtins = [self.chains[b] for b in BUILTIN_CHAINS.get(self.name, ()) if b in self.chains]
-        users = sorted(n for n, c in self.chains.items() if c.policy is None)
-        return builtins + [self.chains[n] for n in users]
+        chains = self.chains
+        builtin_names = BUILTIN_CHAINS.get(self.name, ())
+        builtins = [chains[b] for b in builtin_names if b in chains]
+        users = [c for c in map(chains.__getitem__, chains.sorted_names()) if c.policy is None]
+        return builtins + users
 
     def references(self) -> dict[str, int]:
         refs: dict[str, int] = {}
@@ -428,17 +514,17 @@ def render_table_save(table: Table, now: datetime | None = None, counters: bool 
             out.append(f":{c.name} {c.policy} [{p}:{b}]")
         else:
             out.append(f":{c.name} - [0:0]")
-    for c in chains:
-        prefix = f"-A {c.name} "
-        if counters:
+    head = "\n".join(out) + "\n"
+    if counters:
+        for c in chains:
+            prefix = f"-A {c.name} "
             for i, r in enumerate(c.rules):
                 p, b = c.counter(i)
                 out.append(f"[{p}:{b}] {prefix}{r.save_args()}")
-        else:
-            out.extend(prefix + r.save_args() for r in c.rules)
-    out.append("COMMIT")
-    out.append(f"# Completed on {date}")
-    return "\n".join(out) + "\n"
+        out.append("COMMIT")
+        out.append(f"# Completed on {date}")
+        return "\n".join(out) + "\n"
+    return "".join([head] + [c.save_text() for c in chains] + [f"COMMIT\n# Completed on {date}\n"])
 
 
 def render_save(tables: dict[str, Table], now: datetime | None = None, counters: bool = False,

@@ -27,7 +27,7 @@ from ..base import EndpointInfo, NodeContext, ProxyConfig, ProxyDigest, ServiceP
 from . import chains as cn
 from .baseline import baseline_tables
 from .evaluate import EvalContext, Packet, RecentState, Verdict, evaluate, run_hook
-from .model import (Chain, Rule, Table, _addr, addrtype, comment, conntrack, dnat, jump, mark_match, mark_or,
+from .model import (Chain, ChainDict, Rule, Table, _addr, addrtype, comment, conntrack, dnat, jump, mark_match, mark_or,
                     mark_xor, masquerade, parse_save, proto_match, recent, reject, render_list, render_rules_spec,
                     render_save, statistic, Target, Match)
 
@@ -150,6 +150,8 @@ class IptablesRuleset:
         self._blocks: dict[ServicePortName, _Block] = {}
         self._order: list[ServicePortName] = []
         self._opts: _Opts | None = None
+        self._ep_total = -1
+        self._partial: tuple[list[_Block], list[str]] | None = None
         self._fixed_written: dict[str, list[tuple[str, Rule]]] = {}
 
     # ------------------------------------------------------------ evaluation
@@ -165,26 +167,50 @@ class IptablesRuleset:
 
     def restore_input(self) -> str:
         """The iptables-restore input of a full sync, as kube-proxy writes it."""
+        return self._restore_text(None, ())
+
+    def restore_partial(self) -> str:
+        """The iptables-restore input of the sync that built this ruleset: on a
+        partial sync (KEP-3453) kube-proxy rewrites the fixed chains whole
+        (KUBE-SERVICES, KUBE-NODEPORTS, the filter chains ...) but writes only
+        the chains of the service ports that changed, and flushes and deletes
+        (`-X`) the chains no longer used; after a full sync, the whole input.
+
+        SIMPLIFICATION: kube-proxy lists stale chains from an iptables-save of
+        the nat table (skipped in large clusters most of the time); here they
+        are known and deleted in the same sync."""
+        if self._partial is None:
+            return self.restore_input()
+        fresh, stale = self._partial
+        return self._restore_text(fresh, stale)
+
+    def _restore_text(self, only: list["_Block"] | None, stale: Iterable[str]) -> str:
         out: list[str] = []
+        chosen = [self._blocks[spn] for spn in self._order] if only is None else only
         for tname, chain_names in (("filter", FILTER_CHAINS), ("nat", NAT_CHAINS)):
             out.append(f"*{tname}")
             names = list(chain_names)
             if tname == "filter" and "KUBE-FIREWALL" in {c for c, _ in self._fixed_written.get("filter_head", [])}:
                 names.append("KUBE-FIREWALL")
             if tname == "nat":
-                for spn in self._order:
-                    names.extend(self._blocks[spn].chain_order)
+                for b in chosen:
+                    names.extend(b.chain_order)
+                names.extend(stale)
             out.extend(f":{n} - [0:0]" for n in names)
             rules: list[tuple[str, Rule]] = list(self._fixed_written.get(f"{tname}_head", []))
+            written = None if only is None else {id(b) for b in only}
             for spn in self._order:
                 b = self._blocks[spn]
                 if tname == "filter":
                     rules.extend(b.filter_rules)
                 else:
                     rules.extend(b.nat_top)
-                    rules.extend(b.nat_written)
+                    if written is None or id(b) in written:
+                        rules.extend(b.nat_written)
             rules.extend(self._fixed_written.get(f"{tname}_tail", []))
             out.extend(f"-A {c} {r.written_args()}" for c, r in rules)
+            if tname == "nat":
+                out.extend(f"-X {n}" for n in stale)
             out.append("COMMIT")
         return "\n".join(out) + "\n"
 
@@ -293,35 +319,50 @@ class IptablesBackend:
     def sync(self, node: NodeContext, digest: ProxyDigest, config: ProxyConfig,
              previous: IptablesRuleset | None = None,
              changed: Iterable[ServicePortName] | None = None) -> IptablesRuleset:
-        opts = self._options(node, digest, config)
-        reuse = previous is not None and isinstance(previous, IptablesRuleset) and previous._opts == opts
+        prev = previous if isinstance(previous, IptablesRuleset) else None
         changed_set = set(changed) if changed is not None else None
+        total = self._endpoint_total(digest, prev, changed_set)
+        opts = self._options(node, digest, config, total)
+        reuse = prev is not None and prev._opts == opts
         tables = self._start_tables(node, digest, previous)
         rs = IptablesRuleset(tables, node)
         rs._opts = opts
+        rs._ep_total = total
         if previous is not None:
             rs.recent = previous.recent
         nat, flt = tables["nat"], tables["filter"]
-        old_blocks = previous._blocks if reuse else {}
+        old_blocks = prev._blocks if reuse else {}
 
-        blocks: dict[ServicePortName, _Block] = {}
-        order: list[ServicePortName] = []
         partial = reuse and changed_set is not None
         fresh: list[_Block] = []          # blocks whose chains are (re)written this sync
-        for spn, svc in digest.services.items():
-            if not svc.cluster_ip:
-                continue
-            old = old_blocks.get(spn)
-            if old is not None and changed_set is not None and spn not in changed_set:
-                block = old
-            else:
+        blocks = self._partial_order(digest, old_blocks, changed_set) if partial else None
+        if blocks is None:
+            partial = False
+        if partial:
+            for spn in [k for k in changed_set if k in blocks and blocks[k] is None]:
+                svc = digest.services[spn]
                 eps = digest.endpoints.get(spn, [])
+                old = old_blocks.get(spn)
                 key = (svc, tuple(eps))
                 block = old if old is not None and old.key == key else self._service_block(spn, svc, eps, opts)
-            if not partial or block is not old:
+                if block is not old:
+                    fresh.append(block)
+                blocks[spn] = block
+        else:
+            blocks = {}
+            for spn, svc in digest.services.items():
+                if not svc.cluster_ip:
+                    continue
+                old = old_blocks.get(spn)
+                if old is not None and changed_set is not None and spn not in changed_set:
+                    block = old
+                else:
+                    eps = digest.endpoints.get(spn, [])
+                    key = (svc, tuple(eps))
+                    block = old if old is not None and old.key == key else self._service_block(spn, svc, eps, opts)
                 fresh.append(block)
-            blocks[spn] = block
-            order.append(spn)
+                blocks[spn] = block
+        order = list(blocks)
         rs._blocks, rs._order = blocks, order
 
         # Per-service nat chains: on a partial sync unchanged ones keep their
@@ -336,15 +377,67 @@ class IptablesBackend:
         for b in fresh:
             for name in b.chain_order:
                 nat.chains[name] = Chain(name, b.chain_rules[name])
+        written = {name for b in fresh for name in b.chain_order}
+        rs._partial = (fresh, sorted({n for b in gone for n in b.chain_order} - written)) if partial else None
 
         self._fixed(rs, opts, blocks, order)
         self._ensure_jumps(tables)
         return rs
 
-    def _options(self, node: NodeContext, digest: ProxyDigest, config: ProxyConfig) -> _Opts:
+    @staticmethod
+    def _endpoint_total(digest: ProxyDigest, prev: "IptablesRuleset | None",
+                        changed: set[ServicePortName] | None) -> int:
+        """Endpoints of all programmed service ports (largeClusterEndpointsThreshold),
+        kept as a running total across partial syncs."""
+        if prev is None or changed is None or prev._ep_total < 0:
+            return sum(len(digest.endpoints.get(spn, ())) for spn, s in digest.services.items() if s.cluster_ip)
+        total = prev._ep_total
+        for spn in changed:
+            old = prev._blocks.get(spn)
+            if old is not None:
+                total -= len(old.key[1])
+            svc = digest.services.get(spn)
+            if svc is not None and svc.cluster_ip:
+                total += len(digest.endpoints.get(spn, ()))
+        return total
+
+    @staticmethod
+    def _partial_order(digest: ProxyDigest, old_blocks: dict[ServicePortName, "_Block"],
+                       changed: set[ServicePortName]) -> dict[ServicePortName, "_Block | None"] | None:
+        """The service ports in the digest's order, unchanged ones with their old
+        blocks, changed ones with None (to build).
+
+        Entries inserted into the digest since the last sync are all changed and
+        all come after the older ones, so the digest is the old order (minus what
+        went away) followed by a tail of changed entries: walking the digest
+        backwards while the entries are changed finds that tail."""
+        services = digest.services
+        tail: list[ServicePortName] = []
+        for spn in reversed(services):
+            if spn not in changed:
+                break
+            tail.append(spn)
+        tail.reverse()
+        blocks: dict[ServicePortName, _Block | None] = dict(old_blocks)
+        for spn in changed:
+            if spn in blocks:
+                svc = services.get(spn)
+                if svc is None or not svc.cluster_ip:
+                    del blocks[spn]
+                else:
+                    blocks[spn] = None
+        for spn in tail:
+            blocks.pop(spn, None)
+            if services[spn].cluster_ip:
+                blocks[spn] = None
+        for spn in changed:
+            if spn not in blocks and spn in services and services[spn].cluster_ip:
+                return None       # its place in the digest is unknown: walk it all
+        return blocks
+
+    def _options(self, node: NodeContext, digest: ProxyDigest, config: ProxyConfig, total: int) -> _Opts:
         cidr = config.cluster_cidr or digest.cluster_cidr
         mark = 1 << config.masquerade_bit
-        total = sum(len(digest.endpoints.get(spn, ())) for spn, s in digest.services.items() if s.cluster_ip)
         return _Opts(node=node.name, node_ip=node.ip, local_detector=cidr, masquerade_all=config.masquerade_all,
                      mark=mark, mark_text=(f"0x{mark:x}" if self.test_notation else f"{mark:#010x}"),
                      random_fully=self.random_fully, nfacct=self.nfacct,
@@ -358,7 +451,7 @@ class IptablesBackend:
             tables = {}
             for name, t in previous.tables.items():
                 nt = Table(name)
-                nt.chains = dict(t.chains)
+                nt.chains = ChainDict(t.chains)
                 tables[name] = nt
         for tname in ("mangle", "nat", "filter"):
             tables.setdefault(tname, Table(tname)).chains.setdefault(
