@@ -122,6 +122,22 @@ class _Block:
     chain_order: list[str] = field(default_factory=list)               # per-service chain lines
     chain_rules: dict[str, list[Rule]] = field(default_factory=dict)
     nat_written: list[tuple[str, Rule]] = field(default_factory=list)  # per-service rules, write order
+    _texts: tuple[str, str, str] | None = field(default=None, repr=False)
+    _sig: tuple | None = field(default=None, repr=False)
+
+    def texts(self) -> tuple[str, str, str]:
+        """Its restore-input lines, rendered once: (filter rules, KUBE-SERVICES/
+        KUBE-NODEPORTS rules, per-service chain rules)."""
+        if self._texts is None:
+            self._texts = tuple("".join(f"-A {c} {r.written_args()}\n" for c, r in rules)
+                                for rules in (self.filter_rules, self.nat_top, self.nat_written))
+        return self._texts
+
+    def dispatch_signature(self) -> tuple:
+        """What it puts in the shared chains (the filter chains, KUBE-SERVICES, KUBE-NODEPORTS)."""
+        if self._sig is None:
+            self._sig = tuple((c, r.save_args()) for c, r in self.filter_rules + self.nat_top)
+        return self._sig
 
 
 @dataclass(frozen=True)
@@ -186,9 +202,11 @@ class IptablesRuleset:
 
     def _restore_text(self, only: list["_Block"] | None, stale: Iterable[str]) -> str:
         out: list[str] = []
-        chosen = [self._blocks[spn] for spn in self._order] if only is None else only
+        blocks = list(self._blocks.values())
+        chosen = blocks if only is None else only
+        written = None if only is None else {id(b) for b in only}
         for tname, chain_names in (("filter", FILTER_CHAINS), ("nat", NAT_CHAINS)):
-            out.append(f"*{tname}")
+            out.append(f"*{tname}\n")
             names = list(chain_names)
             if tname == "filter" and "KUBE-FIREWALL" in {c for c, _ in self._fixed_written.get("filter_head", [])}:
                 names.append("KUBE-FIREWALL")
@@ -196,23 +214,25 @@ class IptablesRuleset:
                 for b in chosen:
                     names.extend(b.chain_order)
                 names.extend(stale)
-            out.extend(f":{n} - [0:0]" for n in names)
-            rules: list[tuple[str, Rule]] = list(self._fixed_written.get(f"{tname}_head", []))
-            written = None if only is None else {id(b) for b in only}
-            for spn in self._order:
-                b = self._blocks[spn]
-                if tname == "filter":
-                    rules.extend(b.filter_rules)
-                else:
-                    rules.extend(b.nat_top)
-                    if written is None or id(b) in written:
-                        rules.extend(b.nat_written)
-            rules.extend(self._fixed_written.get(f"{tname}_tail", []))
-            out.extend(f"-A {c} {r.written_args()}" for c, r in rules)
+            out.extend(f":{n} - [0:0]\n" for n in names)
+            out.extend(f"-A {c} {r.written_args()}\n" for c, r in self._fixed_written.get(f"{tname}_head", []))
+            if tname == "filter":
+                out.extend(b.texts()[0] for b in blocks)
+            elif written is None:
+                for b in blocks:
+                    t = b.texts()
+                    out.append(t[1])
+                    out.append(t[2])
+            else:
+                for b in blocks:
+                    out.append(b.texts()[1])
+                    if id(b) in written:
+                        out.append(b.texts()[2])
+            out.extend(f"-A {c} {r.written_args()}\n" for c, r in self._fixed_written.get(f"{tname}_tail", []))
             if tname == "nat":
-                out.extend(f"-X {n}" for n in stale)
-            out.append("COMMIT")
-        return "\n".join(out) + "\n"
+                out.extend(f"-X {n}\n" for n in stale)
+            out.append("COMMIT\n")
+        return "".join(out)
 
     def render(self, tool: str, args: list[str], now: datetime | None = None) -> tuple[str, str, int]:
         """`iptables-save [-t T] [-c]`, `iptables [-t T] -L|-S [CHAIN] [-n] [-v] [-x] [--line-numbers]`."""
@@ -380,7 +400,10 @@ class IptablesBackend:
         written = {name for b in fresh for name in b.chain_order}
         rs._partial = (fresh, sorted({n for b in gone for n in b.chain_order} - written)) if partial else None
 
-        self._fixed(rs, opts, blocks, order)
+        same_shared = partial and not self._structural and all(
+            b.dispatch_signature() == old_blocks[b_spn].dispatch_signature()
+            for b_spn, b in ((k, blocks[k]) for k in changed_set if k in blocks) if b_spn in old_blocks)
+        self._fixed(rs, opts, blocks, order, prev if same_shared else None)
         self._ensure_jumps(tables)
         return rs
 
@@ -401,8 +424,7 @@ class IptablesBackend:
                 total += len(digest.endpoints.get(spn, ()))
         return total
 
-    @staticmethod
-    def _partial_order(digest: ProxyDigest, old_blocks: dict[ServicePortName, "_Block"],
+    def _partial_order(self, digest: ProxyDigest, old_blocks: dict[ServicePortName, "_Block"],
                        changed: set[ServicePortName]) -> dict[ServicePortName, "_Block | None"] | None:
         """The service ports in the digest's order, unchanged ones with their old
         blocks, changed ones with None (to build).
@@ -412,6 +434,7 @@ class IptablesBackend:
         went away) followed by a tail of changed entries: walking the digest
         backwards while the entries are changed finds that tail."""
         services = digest.services
+        self._structural = False       # a service port comes, goes or moves: shared chains change
         tail: list[ServicePortName] = []
         for spn in reversed(services):
             if spn not in changed:
@@ -424,9 +447,11 @@ class IptablesBackend:
                 svc = services.get(spn)
                 if svc is None or not svc.cluster_ip:
                     del blocks[spn]
+                    self._structural = True
                 else:
                     blocks[spn] = None
         for spn in tail:
+            self._structural = True
             blocks.pop(spn, None)
             if services[spn].cluster_ip:
                 blocks[spn] = None
@@ -473,7 +498,11 @@ class IptablesBackend:
 
     # ------------------------------------------------------------ fixed rules
     def _fixed(self, rs: IptablesRuleset, o: _Opts, blocks: dict[ServicePortName, _Block],
-               order: list[ServicePortName]) -> None:
+               order: list[ServicePortName], same_as: IptablesRuleset | None = None) -> None:
+        """The chains every sync rewrites. `same_as`: a ruleset whose shared
+        chains hold exactly the rules these blocks would put there (a partial
+        sync that changed only per-service chains): its rule lists are reused,
+        in fresh Chain objects (kube-proxy rewrote them: counters restart)."""
         nat, flt = rs.tables["nat"], rs.tables["filter"]
         m, mt = o.mark, o.mark_text
         post = [
@@ -513,6 +542,15 @@ class IptablesBackend:
             "nat_head": [("KUBE-POSTROUTING", r) for r in post] + [("KUBE-MARK-MASQ", r) for r in markmasq],
             "nat_tail": [("KUBE-SERVICES", tail)],
         }
+        if same_as is not None:
+            for tname, table in (("filter", flt), ("nat", nat)):
+                names = FILTER_CHAINS + ("KUBE-FIREWALL",) if tname == "filter" else NAT_CHAINS
+                old_t = same_as.tables[tname]
+                for name in names:
+                    oc = old_t.chains[name]
+                    c = table.chains[name] = Chain(name, oc.rules)
+                    c._text, c._text_of, c._text_n = oc._text, oc._text_of, oc._text_n
+            return
         fchains: dict[str, list[Rule]] = {n: [] for n in FILTER_CHAINS}
         fchains["KUBE-FIREWALL"] = [fw_rule]
         nchains: dict[str, list[Rule]] = {"KUBE-SERVICES": [], "KUBE-NODEPORTS": [],
