@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 
+from lab.sim.net import topology
 from lab.sim.world import World
 
 BOOT = "gcr.io/google-samples/kubernetes-bootcamp:v1"
@@ -32,16 +33,16 @@ def _last_log(w: World, pod: str) -> str:
 
 def test_cluster_ip_from_node_is_masqueraded_to_the_flannel_address():
     w = _world("kubectl run web --image=nginx --expose --port=80")
-    pod = w.api.get("pods", "web")
-    assert pod["spec"]["nodeName"] == "k8s-node1"
+    node = w.api.get("pods", "web")["spec"]["nodeName"]
+    assert node != "k8s-master"
     ip = _svc(w, "web")["spec"]["clusterIP"]
     r = w.run(f"curl -s -o /dev/null -w '%{{http_code}}' {ip}")
     assert (r.stdout, r.stderr, r.status) == ("200", "", 0)
     # KUBE-SVC marks traffic from outside the pod network; KUBE-POSTROUTING masquerades it out of flannel.1
     assert _last_log(w, "web").startswith('10.244.0.0 - - [01/Dec/2026:09:00:40 +0000] "GET / HTTP/1.1" 200 615')
     # from the pod's own node: out of cni0
-    w.run(f"curl -s -o /dev/null {ip}", host="k8s-node1")
-    assert _last_log(w, "web").startswith("10.244.1.1 - - ")
+    w.run(f"curl -s -o /dev/null {ip}", host=node)
+    assert _last_log(w, "web").startswith(f"{topology.bridge_ip(w, node)} - - ")
 
 
 def test_pod_to_cluster_ip_keeps_the_pod_address_and_hairpin_is_masqueraded():
@@ -54,27 +55,31 @@ def test_pod_to_cluster_ip_keeps_the_pod_address_and_hairpin_is_masqueraded():
     # nginx reaching itself through its Service: KUBE-SEP's "-s <endpoint>" rule marks it, cni0 masquerades
     r = w.run(f"kubectl exec web -- curl -s -o /dev/null -w '%{{http_code}}' {ip}")
     assert r.stdout == "200"
-    assert _last_log(w, "web").startswith("10.244.1.1 - - ")
+    node = w.api.get("pods", "web")["spec"]["nodeName"]
+    assert _last_log(w, "web").startswith(f"{topology.bridge_ip(w, node)} - - ")
 
 
 def test_node_port_from_external_snat_and_etp_local():
     w = _world("kubectl run web --image=nginx --expose --port=80",
                "kubectl patch svc web -p '{\"spec\":{\"type\":\"NodePort\"}}'")
     port = _svc(w, "web")["spec"]["ports"][0]["nodePort"]
-    r = w.run(f"curl -s -o /dev/null -w '%{{http_code}}' 192.168.56.12:{port}", host="external")
+    node = w.api.get("pods", "web")["spec"]["nodeName"]
+    other = "k8s-node2" if node == "k8s-node1" else "k8s-node1"
+    here, there = w.hosts[node].ip, w.hosts[other].ip
+    r = w.run(f"curl -s -o /dev/null -w '%{{http_code}}' {there}:{port}", host="external")
     assert r.stdout == "200"
-    assert _last_log(w, "web").startswith("10.244.2.0 - - ")       # node2's flannel.1
-    w.run(f"curl -s -o /dev/null 192.168.56.11:{port}", host="external")
-    assert _last_log(w, "web").startswith("10.244.1.1 - - ")       # node1 itself: cni0
+    assert _last_log(w, "web").startswith(f"{topology.flannel_ip(w, other)} - - ")   # the other node's flannel.1
+    w.run(f"curl -s -o /dev/null {here}:{port}", host="external")
+    assert _last_log(w, "web").startswith(f"{topology.bridge_ip(w, node)} - - ")     # the pod's node: cni0
     assert w.run("kubectl patch svc web -p '{\"spec\":{\"externalTrafficPolicy\":\"Local\"}}'").status == 0
     w.settle()
-    w.run(f"curl -s -o /dev/null 192.168.56.11:{port}", host="external")
+    w.run(f"curl -s -o /dev/null {here}:{port}", host="external")
     assert _last_log(w, "web").startswith("192.168.56.100 - - ")   # the client's own address
     before = w.clock.elapsed
-    r = w.run(f"curl -m 2 192.168.56.12:{port}", host="external")
+    r = w.run(f"curl -m 2 {there}:{port}", host="external")
     assert (r.stderr, r.status) == ("curl: (28) Connection timed out after 2001 milliseconds\n", 28)
     assert w.clock.elapsed == before + 2
-    trace = w.run(f"labtrace curl -s -m 1 192.168.56.12:{port}", host="external").stdout
+    trace = w.run(f"labtrace curl -s -m 1 {there}:{port}", host="external").stdout
     assert "filter KUBE-EXTERNAL-SERVICES #1: -A KUBE-EXTERNAL-SERVICES -p tcp -m comment --comment " \
            "\"default/web has no local endpoints\" -m addrtype --dst-type LOCAL -m tcp " \
            f"--dport {port} -j DROP\n      => DROP\n" in trace
@@ -87,13 +92,14 @@ def test_no_endpoints_refused_and_no_kube_proxy_times_out():
     assert w.run(f"curl {empty}").stderr == f"curl: (7) Failed to connect to {empty} port 80: Connection refused\n"
     assert w.run(f"curl -s {empty}", host="k8s-node2").status == 7
     ip = _svc(w, "web")["spec"]["clusterIP"]
+    pod_ip = w.api.get("pods", "web")["status"]["podIP"]
     # a node whose kube-proxy never ran: the ClusterIP follows the default route and is lost
     real = w.proxy_ruleset
-    w.proxy_ruleset = lambda node: None if node == "k8s-node2" else real(node)  # type: ignore[method-assign]
-    r = w.run(f"curl -m 3 {ip}", host="k8s-node2")
+    w.proxy_ruleset = lambda node: None if node == "k8s-master" else real(node)  # type: ignore[method-assign]
+    r = w.run(f"curl -m 3 {ip}", host="k8s-master")
     assert r.stderr == "curl: (28) Connection timed out after 3001 milliseconds\n"
     # the pod IP itself still answers (flannel routes do not depend on kube-proxy)
-    assert w.run("curl -s -o /dev/null -w '%{http_code}' 10.244.1.2", host="k8s-node2").stdout == "200"
+    assert w.run(f"curl -s -o /dev/null -w '%{{http_code}}' {pod_ip}", host="k8s-master").stdout == "200"
 
 
 def test_nothing_listening_is_refused_and_unknown_lan_address_unreachable():
