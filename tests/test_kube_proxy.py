@@ -193,3 +193,26 @@ def test_outputs_identical_with_save_and_load_between_commands(fake_backends):
     kept = run(False)
     assert kept[-1].count("ipvs k8s-") == 3 and "default/web=10.244." in kept[-1]
     assert kept == run(True)
+
+
+def test_proxy_stopped_right_after_a_load_keeps_its_rules(fake_backends):
+    """A node powered off in a just-loaded world freezes its rules like one kept in memory."""
+    def run(reload):
+        w = World.from_profile("kubeadm")
+        w.run("kubectl create service clusterip early --tcp=80")
+        if reload:
+            w = World.from_state(json.loads(json.dumps(w.to_state())))
+        w.run("poweroff", host="k8s-node1")
+        w.advance(5)
+        w.run("kubectl create service clusterip late --tcp=80")
+        if reload:
+            w = World.from_state(json.loads(json.dumps(w.to_state())))
+        return w.runtime["kube-proxy"]["nodes"]["k8s-node1"].get("frozen") is not None, w.proxy_ruleset("k8s-node1")
+
+    frozen, kept = run(False)
+    assert frozen
+    text = kept.render("x", [])[0]
+    assert "default/early:80" in text and "default/late:80" not in text
+    frozen, reloaded = run(True)
+    assert frozen
+    assert reloaded.render("x", [])[0] == text

@@ -117,7 +117,9 @@ class KubeProxyController(Controller):
         running = self._running(node)
         rec = self.state.get(node)
         if running is None:
-            if rec is not None and node in self._rulesets and not rec.get("frozen") and rec.get("config"):
+            # Decided from the persisted record, not from the in-memory rulesets: a world
+            # loaded just before the stop has not rebuilt them yet, and must freeze the same.
+            if rec is not None and not rec.get("frozen") and self._wrote_rules(rec):
                 rec["frozen"] = digest_to_state(tracker.digest)
             return None
         start, pod = running
@@ -142,6 +144,12 @@ class KubeProxyController(Controller):
         full = node not in self._rulesets or node not in self._synced
         self._sync(node, config, full=full)
         return None
+
+    @staticmethod
+    def _wrote_rules(rec: dict[str, Any]) -> bool:
+        """Whether the node's last started proxy programmed rules (a config with a known backend)."""
+        config = rec.get("config")
+        return bool(config) and backend_for(config_from_state(config).mode) is not None
 
     def _host_config(self) -> Any:
         from ..proxy.config import load_config

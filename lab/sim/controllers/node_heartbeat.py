@@ -121,7 +121,9 @@ def _wake(world: Any, name: str) -> None:
     if controllers is None:
         return
     for ctrl in controllers.controllers:
-        if isinstance(ctrl, NodeHeartbeatController):
+        # kube-proxy too: a proxy on a machine that goes down keeps the rules it last
+        # wrote, and they must be taken now, before any later Service change.
+        if isinstance(ctrl, NodeHeartbeatController) or ctrl.name == "kube-proxy":
             controllers.enqueue(ctrl, name)
 
 
