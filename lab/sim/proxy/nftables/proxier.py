@@ -284,8 +284,8 @@ class NftablesRuleset:
         self.blocks = blocks
         if order is None:
             pairs = sorted((str(spn), spn) for spn in blocks)
-            order = ([p[1] for p in pairs], [p[0] for p in pairs])
-        self.order, self.order_keys = order     # service ports by name, and their names
+            order = ([p[1] for p in pairs], pairs)
+        self.order, self.order_keys = order     # service ports by name, and their (name, port) sort keys
         self.now = 0.0
         self._dynamic = dynamic or {}
         self._table: Table | None = None
@@ -487,16 +487,16 @@ class NftablesBackend:
                 old = blocks.pop(spn, None)
                 if info is None or not info.cluster_ip:
                     if old is not None:
-                        i = bisect.bisect_left(keys, str(spn))
+                        i = bisect.bisect_left(keys, (str(spn), spn))
                         del order[i], keys[i]
                     continue
                 eps = digest.endpoints.get(spn) or []
                 key = (info, tuple(eps))
                 blocks[spn] = old if old is not None and old.key == key else build_service_block(info, eps, g, key)
                 if old is None:
-                    i = bisect.bisect_left(keys, str(spn))
+                    i = bisect.bisect_left(keys, (str(spn), spn))
                     order.insert(i, spn)
-                    keys.insert(i, str(spn))
+                    keys.insert(i, (str(spn), spn))
             return NftablesRuleset(node, g, match_all, nodeport_ips, self.service_cidrs, blocks, dynamic,
                                    (order, keys))
         prev_blocks = prev.blocks if prev is not None else {}
