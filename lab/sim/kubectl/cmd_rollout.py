@@ -1,5 +1,7 @@
 """`kubectl rollout status|history|undo|restart|pause|resume` for Deployments (kubectl 1.32).
 
+DaemonSets support status (DaemonSetStatusViewer) and restart too, as in kubectl.
+
 status watches the Deployment and prints DeploymentStatusViewer's line for
 every version it sees (so a line may repeat, as with the real watch) until
 the rollout is done; the lab's clock is moved forward timer by timer while
@@ -63,8 +65,8 @@ def _resource_string(res: Resource) -> str:
     return f"{res.plural}.{res.group}" if res.group else res.plural
 
 
-def _check_kind(res: Resource, what: str) -> None:
-    if res.kind != "Deployment":
+def _check_kind(res: Resource, what: str, kinds: tuple[str, ...] = ("Deployment",)) -> None:
+    if res.kind not in kinds:
         raise KubectlError(f"no {what} has been implemented for {res.kind}")
 
 
@@ -111,6 +113,28 @@ def status_line(d: dict[str, Any], want_revision: int = 0) -> tuple[str, bool]:
                     f'{g("updatedReplicas")} updated replicas are available...\n', False)
         return f'deployment "{name}" successfully rolled out\n', True
     return "Waiting for deployment spec update to be observed...\n", False
+
+
+def daemonset_status_line(ds: dict[str, Any]) -> tuple[str, bool]:
+    """DaemonSetStatusViewer.Status: (message, done); raises for a non-RollingUpdate strategy."""
+    name = ds["metadata"]["name"]
+    strategy = ((ds.get("spec") or {}).get("updateStrategy") or {}).get("type") or "RollingUpdate"
+    if strategy != "RollingUpdate":
+        raise KubectlError("rollout status is only available for RollingUpdate strategy type")
+    status = ds.get("status") or {}
+
+    def g(k: str) -> int:
+        return int(status.get(k) or 0)
+    if int(ds["metadata"].get("generation") or 0) <= g("observedGeneration"):
+        desired = g("desiredNumberScheduled")
+        if g("updatedNumberScheduled") < desired:
+            return (f'Waiting for daemon set "{name}" rollout to finish: {g("updatedNumberScheduled")} out of '
+                    f"{desired} new pods have been updated...\n", False)
+        if g("numberAvailable") < desired:
+            return (f'Waiting for daemon set "{name}" rollout to finish: {g("numberAvailable")} of {desired} '
+                    "updated pods are available...\n", False)
+        return f'daemon set "{name}" successfully rolled out\n', True
+    return "Waiting for daemon set spec update to be observed...\n", False
 
 
 def wait_until(inv: Invocation, done: Any, timeout: float) -> bool:
@@ -163,7 +187,7 @@ def rollout_status(inv: Invocation, parsed: Parsed) -> int:
             raise KubectlError("rollout status is only supported on individual resources and resource collections, "
                                f"but {len(objects)} resources were found")
     for res, obj in objects:
-        _check_kind(res, "status viewer")
+        _check_kind(res, "status viewer", ("Deployment", "DaemonSet"))
         status = _watch_status(inv, res, obj, parsed, timeout)
         if status:
             return status
@@ -184,7 +208,11 @@ def _watch_status(inv: Invocation, res: Resource, obj: dict[str, Any], parsed: P
 
     def show(current: dict[str, Any]) -> None:
         try:
-            line, finished = status_line(current, want)
+            if res.kind == "DaemonSet":
+                # DaemonSetStatusViewer ignores --revision.
+                line, finished = daemonset_status_line(current)
+            else:
+                line, finished = status_line(current, want)
         except KubectlError as exc:
             state["error"] = exc
             state["done"] = True
@@ -335,12 +363,13 @@ def _rollback(inv: Invocation, d: dict[str, Any], to_revision: int, strategy: st
 
 # -- restart / pause / resume --------------------------------------------------------
 
-def _patch_each(inv: Invocation, parsed: Parsed, verb: str, make_patch: Any) -> int:
+def _patch_each(inv: Invocation, parsed: Parsed, verb: str, make_patch: Any,
+                kinds: tuple[str, ...] = ("Deployment",)) -> int:
     strategy = inv.dry_run() if "dry-run" in parsed.values else "none"
     errors: list[str] = []
     for res, d in _objects(inv, parsed, verb):
         name = d["metadata"]["name"]
-        if res.kind != "Deployment":
+        if res.kind not in kinds:
             errors.append(f"error: {_resource_string(res)} {json.dumps(name)} {verb} is not supported")
             continue
         try:
@@ -364,11 +393,12 @@ def _patch_each(inv: Invocation, parsed: Parsed, verb: str, make_patch: Any) -> 
             path="rollout restart")
 def rollout_restart(inv: Invocation, parsed: Parsed) -> int:
     def make(d: dict[str, Any]) -> dict[str, Any]:
+        # A DaemonSet has no spec.paused: only a Deployment can refuse.
         if (d.get("spec") or {}).get("paused"):
             raise ValueError("can't restart paused deployment (run rollout resume first)")
         stamp = inv.world.clock.timestamp()
         return {"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}}}}
-    return _patch_each(inv, parsed, "restart", make)
+    return _patch_each(inv, parsed, "restart", make, ("Deployment", "DaemonSet"))
 
 
 @subcommand("rollout pause", flags=PRINT_FLAGS + FILENAME_FLAGS + (SELECTOR_FLAG, FIELD_MANAGER),
