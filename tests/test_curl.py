@@ -1,8 +1,11 @@
 """curl/wget from nodes, pods and the external host through lab.sim.net."""
 from __future__ import annotations
 
+import ipaddress
 import json
+from datetime import datetime, timezone
 
+from lab.sim.net import topology
 from lab.sim.world import World
 from lab.sim.workloads.nginx import INDEX_HTML
 
@@ -23,22 +26,38 @@ def _ip(w: World, name: str) -> str:
     return w.api.get("pods", name)["status"]["podIP"]
 
 
+def _node(w: World, name: str) -> str:
+    return w.api.get("pods", name)["spec"]["nodeName"]
+
+
+def _first_pod_ip(w: World, node: str) -> str:
+    """The address host-local hands the first pod of a node: the podCIDR's .2 (cni0 holds .1)."""
+    return str(ipaddress.ip_network(topology.pod_cidr(w, node)).network_address + 2)
+
+
+def _master_flannel(w: World) -> str:
+    return topology.flannel_ip(w, w.profile.control_plane)
+
+
 def test_curl_nginx_pod_ip_from_node_and_access_log():
     w = _world("kubectl run web --image=nginx")
-    ip = _ip(w, "web")
-    assert ip == "10.244.1.2"
+    ip, node = _ip(w, "web"), _node(w, "web")
+    assert node != w.profile.control_plane          # the control plane's NoSchedule taint
+    assert ip == _first_pod_ip(w, node)             # the first pod of its node
     r = w.run(f"curl {ip}")
     assert (r.stdout, r.stderr, r.status) == (INDEX_HTML, "", 0)
     assert len(INDEX_HTML.encode()) == 615
     logs = w.run("kubectl logs web").stdout.splitlines()
-    # from k8s-master to a pod on k8s-node1: the source is the master's flannel.1 address
-    assert logs[-1] == '10.244.0.0 - - [01/Dec/2026:09:00:30 +0000] "GET / HTTP/1.1" 200 615 "-" "curl/7.61.1" "-"'
+    # from k8s-master to a pod on a worker: the source is the master's flannel.1 address
+    assert logs[-1] == (f'{_master_flannel(w)} - - [01/Dec/2026:09:00:30 +0000] "GET / HTTP/1.1" 200 615 "-" '
+                        '"curl/7.61.1" "-"')
     assert logs[0] == ("/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, "
                        "will attempt to perform configuration")
     # from the pod's own node: the cni0 bridge address
-    w.run(f"curl -s {ip}/x", host="k8s-node1")
+    w.run(f"curl -s {ip}/x", host=node)
     assert w.run("kubectl logs web --tail=1").stdout == (
-        '10.244.1.1 - - [01/Dec/2026:09:00:30 +0000] "GET /x HTTP/1.1" 404 153 "-" "curl/7.61.1" "-"\n')
+        f'{topology.bridge_ip(w, node)} - - [01/Dec/2026:09:00:30 +0000] "GET /x HTTP/1.1" 404 153 "-" '
+        '"curl/7.61.1" "-"\n')
 
 
 def test_curl_head_and_404_page():
@@ -60,16 +79,21 @@ def test_python_pod_serves_the_file_its_command_wrote():
     ip = _ip(w, "py")
     assert w.run(f"curl {ip}:8080").stdout == "<p>Hello from py<p>\n"
     r = w.run(f"curl -i {ip}:8080")
-    started = w.api.get("pods", "py")["status"]["containerStatuses"][0]["state"]["running"]["startedAt"]
-    assert started == "2026-12-01T09:00:14Z"  # index.html was written when the container started
+    pod = w.api.get("pods", "py")
+    started = pod["status"]["containerStatuses"][0]["state"]["running"]["startedAt"]
+    # the container started after the image pull, before the requests
+    assert pod["metadata"]["creationTimestamp"] < started < "2026-12-01T09:00:30Z"
+    # index.html was written when the container started
+    modified = datetime.strptime(started, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     assert r.stdout == ("HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/2.7.18\r\n"
                         "Date: Tue, 01 Dec 2026 09:00:30 GMT\r\nContent-type: text/html\r\n"
-                        "Content-Length: 20\r\nLast-Modified: Tue, 01 Dec 2026 09:00:14 GMT\r\n\r\n"
+                        f"Content-Length: 20\r\nLast-Modified: {modified:%a, %d %b %Y %H:%M:%S} GMT\r\n\r\n"
                         "<p>Hello from py<p>\n")
     # stdout is block-buffered: only the request lines (stderr) reach the log
+    src = _master_flannel(w)
     assert w.run("kubectl logs py").stdout == (
-        '10.244.0.0 - - [01/Dec/2026 09:00:30] "GET / HTTP/1.1" 200 -\n'
-        '10.244.0.0 - - [01/Dec/2026 09:00:30] "GET / HTTP/1.1" 200 -\n')
+        f'{src} - - [01/Dec/2026 09:00:30] "GET / HTTP/1.1" 200 -\n'
+        f'{src} - - [01/Dec/2026 09:00:30] "GET / HTTP/1.1" 200 -\n')
 
 
 def test_connection_refused_and_timeouts():
@@ -77,15 +101,16 @@ def test_connection_refused_and_timeouts():
     ip = _ip(w, "web")
     r = w.run(f"curl {ip}:81")
     assert (r.stdout, r.stderr, r.status) == (
-        "", "curl: (7) Failed to connect to 10.244.1.2 port 81: Connection refused\n", 7)
-    r = w.run("curl 192.168.56.11")
-    assert r.stderr == "curl: (7) Failed to connect to 192.168.56.11 port 80: Connection refused\n"
+        "", f"curl: (7) Failed to connect to {ip} port 81: Connection refused\n", 7)
+    node_ip = w.hosts[_node(w, "web")].ip
+    r = w.run(f"curl {node_ip}")
+    assert r.stderr == f"curl: (7) Failed to connect to {node_ip} port 80: Connection refused\n"
     before = w.clock.elapsed
     r = w.run(f"curl -m 5 {ip}", host="external")
     assert (r.stderr, r.status) == ("curl: (28) Connection timed out after 5001 milliseconds\n", 28)
     assert w.clock.elapsed == before + 5
     r = w.run(f"curl {ip}", host="external")
-    assert r.stderr == "curl: (7) Failed to connect to 10.244.1.2 port 80: Connection timed out\n"
+    assert r.stderr == f"curl: (7) Failed to connect to {ip} port 80: Connection timed out\n"
     assert w.clock.elapsed == before + 5 + 127
     assert w.run("curl httpd-svc").stderr == "curl: (6) Could not resolve host: httpd-svc\n"
     assert w.run("curl -s httpd-svc").stderr == ""
@@ -121,17 +146,19 @@ def test_cluster_ip_and_service_without_endpoints():
     for p in w.api.list("pods"):
         lines += w.run(f"kubectl logs {p['metadata']['name']}").stdout.splitlines()
     assert [line for line in lines if "GET" in line] == [
-        '10.244.0.0 - - [01/Dec/2026:09:00:30 +0000] "GET / HTTP/1.1" 200 45']
+        f'{_master_flannel(w)} - - [01/Dec/2026:09:00:30 +0000] "GET / HTTP/1.1" 200 45']
 
 
 def test_node_port_from_external():
     w = _world("kubectl run web --image=nginx --expose --port=80",
                "kubectl patch svc web -p '{\"spec\":{\"type\":\"NodePort\"}}'")
     port = w.api.get("services", "web")["spec"]["ports"][0]["nodePort"]
-    r = w.run(f"curl -s -o /dev/null -w '%{{http_code}}\\n' 192.168.56.12:{port}", host="external")
+    node = _node(w, "web")
+    other = next(h.name for h in w.nodes if h.name not in (node, w.profile.control_plane))
+    r = w.run(f"curl -s -o /dev/null -w '%{{http_code}}\\n' {w.hosts[other].ip}:{port}", host="external")
     assert r.stdout == "200\n"
-    # externalTrafficPolicy Cluster: node2 masquerades towards the pod on node1
-    assert w.run("kubectl logs web --tail=1").stdout.startswith('10.244.2.0 - - [')
+    # externalTrafficPolicy Cluster: the other worker masquerades (its flannel.1 address) towards the pod
+    assert w.run("kubectl logs web --tail=1").stdout.startswith(f'{topology.flannel_ip(w, other)} - - [')
 
 
 def test_busybox_wget_in_pod():
@@ -163,13 +190,17 @@ def _flow(w: World, lines: list[str], reload: bool) -> list[tuple[str, str, int]
 
 
 def test_same_output_after_save_and_load():
+    # the pods' addresses are read where they were scheduled, as a learner copies them from `get pods`
+    pod_ip = "$(kubectl get pods -l app=web -o jsonpath='{.items[%d].status.podIP}')"
     lines = ["kubectl create deployment web --image=nginx --replicas=3", "kubectl expose deployment web --port=80",
-             "sleep 30", "curl -s -o /dev/null -w '%{http_code}\\n' 10.244.1.2",
-             "kubectl get pods -o wide", "curl -s 10.244.2.2/none",
-             "kubectl run bb --image=busybox -- sleep 100", "sleep 20", "kubectl exec bb -- wget -q -O - 10.244.1.2",
+             "sleep 30", "curl -s -o /dev/null -w '%{http_code}\\n' " + pod_ip % 0,
+             "kubectl get pods -o wide", "curl -s " + pod_ip % 1 + "/none",
+             "kubectl run bb --image=busybox -- sleep 100", "sleep 20",
+             "kubectl exec bb -- wget -q -O - " + pod_ip % 2,
              "kubectl logs deployment/web"]
     svc_lines = lines[:4] + ["curl -s -o /dev/null $(kubectl get svc web -o jsonpath='{.spec.clusterIP}')"] + lines[4:]
     a = _flow(World.from_profile("kubeadm"), svc_lines, reload=False)
     b = _flow(World.from_profile("kubeadm"), svc_lines, reload=True)
     assert a == b
     assert a[2][0] == "200\n"
+    assert a[7] == (INDEX_HTML, "", 0)     # bb's wget reached the third web pod
