@@ -42,8 +42,20 @@ class Clock:
     def __init__(self, start: datetime, elapsed: float = 0.0):
         self.start = start
         self.elapsed = elapsed
+        #: quiet gaps (at elapsed, seconds) that moved the epoch forward
+        self.shifts: list[tuple[float, float]] = []
         self._heap: list[Timer] = []
         self._seq = 0
+
+    def skip(self, seconds: float) -> None:
+        """A quiet gap: wall time moves on by `seconds`, elapsed time and timers do not."""
+        self.start += timedelta(seconds=seconds)
+        self.shifts.append((self.elapsed, seconds))
+
+    def moment(self, elapsed: float) -> datetime:
+        """The wall time at a past (or future) elapsed value, gaps accounted for."""
+        before = sum(seconds for at, seconds in self.shifts if elapsed < at)
+        return self.start + timedelta(seconds=elapsed - before)
 
     @property
     def now(self) -> datetime:

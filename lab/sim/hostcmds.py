@@ -15,7 +15,7 @@ kubelet and containerd are not installed.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from .controllers import node_heartbeat
@@ -177,8 +177,8 @@ def _status_block(ctx, name: str, unit: dict[str, Any]) -> tuple[str, int]:
         running, since = _kubelet_state(ctx)
     else:
         running, since = True, 0.0
-    moment = world.clock.start + timedelta(seconds=since)
-    ago = format_relative(world.clock.elapsed - since)
+    moment = world.clock.moment(since)
+    ago = format_relative((world.clock.now - moment).total_seconds())
     pid = _main_pid(ctx, name)
     dot = "●" if running else "○"
     lines = [f"{dot} {name} - {unit['description']}",

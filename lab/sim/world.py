@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import random
-from datetime import datetime, timedelta
+from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -105,7 +105,7 @@ class World:
         self.advance(min(self.BOOT_SECONDS, max(0.0, (lab_start - self.clock.now).total_seconds())))
         gap = (lab_start - self.clock.now).total_seconds()
         if gap > 0:
-            self.clock.start += timedelta(seconds=gap)
+            self.clock.skip(gap)
             self.controllers.resync()
             self.settle()
 
@@ -254,6 +254,7 @@ class World:
             "seed": self.seed,
             "clock": self.clock.elapsed,
             "clockStart": format_time(self.clock.start),
+            "clockShifts": [list(shift) for shift in self.clock.shifts],
             "rng": self.streams.to_state(),
             "storeRevision": self.store.revision,
             "revision": self.revision,
@@ -280,6 +281,7 @@ class World:
         world.clock.elapsed = float(state["clock"])
         if state.get("clockStart"):
             world.clock.start = parse_time(state["clockStart"])
+        world.clock.shifts = [(float(at), float(seconds)) for at, seconds in state.get("clockShifts", [])]
         world.store.revision = int(state["storeRevision"])
         world.revision = int(state.get("revision", 0))
         for row in state["objects"]:
