@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-from lab.sim.bootstrap import coredns_deployment
 from lab.sim.world import World
 
 HEADLESS = """apiVersion: v1
@@ -25,11 +24,9 @@ def run(w: World, line: str, host: str | None = None):
 
 
 def with_coredns() -> World:
-    """A kubeadm cluster with kubeadm's coredns Deployment (bootstrap.coredns_deployment)."""
+    """A kubeadm cluster: kubeadm installed CoreDNS (bootstrap.coredns_deployment) with the control plane."""
     w = World.from_profile("kubeadm")
-    if w.store.peek("deployments.apps", "kube-system", "coredns") is None:
-        w.api.create(coredns_deployment(w.profile))
-        w.advance(30)
+    assert w.store.peek("deployments.apps", "kube-system", "coredns") is not None
     return w
 
 
@@ -50,8 +47,8 @@ def test_coredns_pods_run_and_kube_dns_has_endpoints():
     out = run(w, "kubectl get pods -n kube-system -l k8s-app=kube-dns").stdout
     names = [line.split()[0] for line in out.splitlines()[1:]]
     assert out == ("NAME                       READY   STATUS    RESTARTS   AGE\n"
-                   f"{names[0]}   1/1     Running   0          30s\n"
-                   f"{names[1]}   1/1     Running   0          30s\n")
+                   f"{names[0]}   1/1     Running   0          3d1h\n"
+                   f"{names[1]}   1/1     Running   0          3d1h\n")
     assert all(n.startswith("coredns-5664774cf5-") and len(n) == 24 for n in names)
     logs = run(w, f"kubectl logs -n kube-system {names[0]}").stdout.splitlines()
     assert logs[0] == ".:53"
@@ -144,7 +141,7 @@ def test_dig_full_output_srv_ptr_nxdomain():
         ";; QUESTION SECTION:", ";kubernetes.default.svc.cluster.local. IN A", "",
         ";; ANSWER SECTION:", "kubernetes.default.svc.cluster.local. 30 IN A\t10.96.0.1", "",
         ";; Query time: 1 msec", ";; SERVER: 10.96.0.10#53(10.96.0.10)",
-        ";; WHEN: Tue Dec 01 09:01:00 UTC 2026", ";; MSG SIZE  rcvd: 81", "", ""]
+        ";; WHEN: Tue Dec 01 09:00:30 UTC 2026", ";; MSG SIZE  rcvd: 81", "", ""]
     assert run(w, "kubectl exec dnsutils -- dig +short -t SRV _http._tcp.headless-svc.default.svc.cluster.local"
                ).stdout.count(" 80 ") == 2
     assert run(w, "kubectl exec dnsutils -- dig +short -x 10.96.0.10").stdout == \

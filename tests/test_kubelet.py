@@ -116,8 +116,9 @@ def test_binary_profile_pod_ips():
     out = w.run("kubectl get pods -o wide").stdout
     assert out == (
         "NAME    READY   STATUS    RESTARTS   AGE   IP            NODE          NOMINATED NODE   READINESS GATES\n"
-        "web-a   1/1     Running   0          15s   172.30.87.2   kube-node02   <none>           <none>\n"
-        "web-b   1/1     Running   0          15s   172.30.84.2   kube-node01   <none>           <none>\n")
+        "web-a   1/1     Running   0          15s   172.30.84.3   kube-node01   <none>           <none>\n"
+        "web-b   1/1     Running   0          15s   172.30.87.2   kube-node02   <none>           <none>\n")
+    # 172.30.84.2 is CoreDNS's Pod, which the install put on kube-node01 first.
 
 
 def test_ips_are_sequential_and_not_reused_at_once():

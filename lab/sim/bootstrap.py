@@ -334,7 +334,9 @@ def coredns_deployment(profile: Profile) -> dict[str, Any]:
         "kind": "Deployment",
         "metadata": {"labels": {"k8s-app": "kube-dns"}, "name": "coredns", "namespace": "kube-system"},
         "spec": {
-            "replicas": 1 if profile.name == "minikube" else 2,
+            # kubeadm deploys two replicas; minikube one; a binary install applies
+            # CoreDNS's own coredns.yaml.sed, which sets none (so one).
+            "replicas": 2 if profile.name == "kubeadm" else 1,
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
             "selector": {"matchLabels": {"k8s-app": "kube-dns"}},
             "template": {
