@@ -13,8 +13,10 @@ Each network namespace a SYN crosses handles it as the kernel does:
 The rules are the node's Ruleset objects (`world.proxy_ruleset(node)`):
 iptables tables (lab.sim.proxy.iptables.evaluate.run_hook), the nftables
 `ip kube-proxy` table plus the node's iptables-nft baseline (kubelet and
-flannel rules), or ipvs (iptables part + `ruleset.ipvs_lookup(...)`, see
-`_ipvs`). A node without a Ruleset (kube-proxy never ran) has only the
+flannel rules), or ipvs (the iptables part walked with the ruleset's
+ipsets, and `ruleset.ipvs_lookup(...)` at LOCAL_IN / LOCAL_OUT, see
+`_ipvs_schedule`; kube-ipvs0's addresses are local, `ruleset.ipvs_finish`
+tells the IPVS entry how its connection ended). A node without a Ruleset (kube-proxy never ran) has only the
 baseline, so Service IPs follow its default route and are lost.
 Marks and NAT ride along with the packet; `-m statistic` / `numgen` draw
 from world.random("net"); counters and `-m recent` lists change in the
@@ -72,6 +74,7 @@ class _Flow:
     visited: list[tuple[str, Packet, Packet]] = field(default_factory=list)  # node, as entered, as left
     evaluated: int = 0
     touched: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    ipvs: list[tuple[Any, Packet]] = field(default_factory=list)   # (ruleset, packet) of each IPVS connection
 
 
 # -- the node's rules ------------------------------------------------------------------------
@@ -112,6 +115,8 @@ def ruleset(world: Any, node: str) -> Any:
     elif seen[node] is not rs and node in mirror:
         mirror[node] = _refresh(rs, mirror[node]) if rs is not None else {}
     seen[node] = rs
+    if rs is not None and getattr(rs, "mode", "") == "ipvs":
+        rs.expire(world.clock.elapsed)     # the kernel's IPVS timers ran while nobody looked
     return rs
 
 
@@ -168,6 +173,9 @@ def _restore(rs: Any, saved: dict[str, Any], same: bool = True) -> None:
     if table is not None and saved.get("dynamic") is not None:
         table.dynamic.clear()
         table.dynamic.update({k: dict(v) for k, v in saved["dynamic"].items() if k in table.sets})
+    if saved.get("ipvs") is not None and hasattr(rs, "ipvs_state"):
+        # the kernel's IPVS table outlives kube-proxy's syncs: always put back
+        rs.load_state({"ipvs": saved["ipvs"], "conns": saved.get("conns") or {}})
 
 
 def _refresh(rs: Any, saved: dict[str, Any]) -> dict[str, Any]:
@@ -184,6 +192,8 @@ def _refresh(rs: Any, saved: dict[str, Any]) -> dict[str, Any]:
     table = _nft_table(rs)
     if table is not None:
         out["dynamic"] = {k: dict(v) for k, v in table.dynamic.items()}
+    if hasattr(rs, "ipvs_state") and saved.get("ipvs") is not None:
+        out.update(rs.ipvs_state())
     return out
 
 
@@ -203,6 +213,8 @@ def _remember(flow: _Flow) -> None:
         table = _nft_table(rs)
         if table is not None:
             rec["dynamic"] = {k: dict(v) for k, v in table.dynamic.items()}
+        if hasattr(rs, "ipvs_state"):
+            rec.update(rs.ipvs_state())
 
 
 def _nft_table(rs: Any) -> Any:
@@ -236,8 +248,9 @@ class NodeNet:
         return EvalContext(rng=self.world.random("net"), local_addresses=self.local, now=self.world.clock.elapsed,
                            masquerade_address=lambda p: self.iface_address(p.out_if), node_ip=self.host.ip)
 
-    def hook(self, flow: _Flow, hook: str, pkt: Packet, hop: Hop) -> tuple[str, Packet]:
-        """Run one netfilter hook; returns (ACCEPT|DROP|REJECT, packet)."""
+    def hook(self, flow: _Flow, hook: str, pkt: Packet, hop: Hop,
+             only: tuple[str, ...] | None = None) -> tuple[str, Packet]:
+        """Run one netfilter hook (`only`: just these tables, ipvs mode); returns (ACCEPT|DROP|REJECT, packet)."""
         verdict = "ACCEPT"
         if self.mode == "nftables":
             verdict, pkt = self._nft(flow, hook, pkt, hop)
@@ -246,7 +259,12 @@ class NodeNet:
         own = self.mode != "nftables" and self.rs is not None and getattr(self.rs, "tables", None) is not None
         tables = self.rs.tables if own else _baseline(self.world, self.name)
         recent = self.rs.recent if own else {}
-        v = ipt_run_hook(tables, hook, pkt, self.ctx(), recent)
+        if own and self.mode == "ipvs":
+            # `-m set` / `-m physdev` / `-m ipvs` matches need the ruleset's ipsets
+            v = self.rs.run_tables(hook, only, pkt, self.ctx()) if only is not None else \
+                self.rs.run_hook(hook, pkt, self.ctx())
+        else:
+            v = ipt_run_hook(tables, hook, pkt, self.ctx(), recent)
         flow.evaluated += len(v.trace)
         hop.evaluated += len(v.trace)
         touched = flow.touched.setdefault(self.name, set()) if own else set()
@@ -387,6 +405,9 @@ def walk(world: Any, source: tuple[str, str, dict[str, Any] | None, str], dst: s
     flow = _Flow(world, trace, proto)
     try:
         out = _start(flow, kind, node, pod, src_ip, dst, dport, sport)
+        now = world.clock.elapsed
+        for rs, pkt in flow.ipvs:
+            rs.ipvs_finish(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.proto, out.kind, now)
     finally:
         _remember(flow)
     trace.rules_evaluated = flow.evaluated
@@ -442,7 +463,17 @@ def _node_output(flow: _Flow, net: NodeNet, pkt: Packet) -> Outcome:
     entered = pkt
     hop = Hop(net.name, "OUTPUT", f"out {pkt.out_if}", conntrack="NEW")
     trace.hops.append(hop)
-    verdict, pkt = net.hook(flow, "OUTPUT", pkt, hop)
+    if net.mode == "ipvs" and net.rs is not None:
+        # IPVS hooks LOCAL_OUT after nat OUTPUT and before filter OUTPUT (ip_vs_local_request4)
+        verdict, pkt = net.hook(flow, "OUTPUT", pkt, hop, only=("raw", "mangle", "nat"))
+        if verdict == "ACCEPT" and net.route(pkt.dst).local:
+            status, pkt = _ipvs_schedule(flow, net, pkt)
+            if status == "reject":
+                return Outcome("refused", trace)
+        if verdict == "ACCEPT":
+            verdict, pkt = net.hook(flow, "OUTPUT", pkt, hop, only=("filter", "security"))
+    else:
+        verdict, pkt = net.hook(flow, "OUTPUT", pkt, hop)
     if verdict != "ACCEPT":
         hop.verdict = verdict
         return Outcome("refused" if verdict == "REJECT" else "denied", trace)
@@ -511,13 +542,13 @@ def _node_receive(flow: _Flow, node: str, pkt: Packet) -> Outcome:
             inp.verdict = verdict
             return Outcome("refused" if verdict == "REJECT" else "timeout", trace, after=_wait(verdict))
         if net.mode == "ipvs":
-            pkt, route = _ipvs(flow, net, pkt)
-            if route is None:
-                flow.visited.append((node, entered, pkt))
-                return _local_deliver(flow, net, pkt)
-        else:
-            flow.visited.append((node, entered, pkt))
-            return _local_deliver(flow, net, pkt)
+            status, pkt = _ipvs_schedule(flow, net, pkt)
+            if status == "reject":
+                return Outcome("refused", trace)
+            if status == "ok":
+                return _ipvs_xmit(flow, net, entered, pkt)
+        flow.visited.append((node, entered, pkt))
+        return _local_deliver(flow, net, pkt)
     if route.kind in ("lan", "default") and pkt.in_if == "eth0":
         # SIMPLIFICATION: a node does not route LAN traffic back out of the interface it came in by.
         trace.hops.append(Hop(node, "route", f"{pkt.dst}: not for this node, dropped"))
@@ -539,32 +570,50 @@ def _node_receive(flow: _Flow, node: str, pkt: Packet) -> Outcome:
     return _transmit(flow, net, pkt, route)
 
 
-def _ipvs(flow: _Flow, net: NodeNet, pkt: Packet) -> tuple[Packet, topo.Route | None]:
-    """IPVS at LOCAL_IN: a virtual server for dst:port picks a real server.
+def _ipvs_schedule(flow: _Flow, net: NodeNet, pkt: Packet) -> tuple[str, Packet]:
+    """IPVS for the first packet (LOCAL_IN for remote clients, LOCAL_OUT for the node's own).
 
-    Expects `ruleset.ipvs_lookup(src, dst, dport, proto, now, rng)` to return
-    (real ip, real port), or None when no virtual server matches (the packet
-    stays local), or "" when the virtual server has no real server.
+    `ruleset.ipvs_lookup(src, dst, dport, proto, now, rng, sport=...)`
+    returns (real ip, real port): Masq forwarding rewrites the destination
+    ("ok"); "" when the virtual server has no real server: ICMP port
+    unreachable ("reject"); None when no virtual server owns dst:dport,
+    the packet stays local ("none").
     """
     lookup = getattr(net.rs, "ipvs_lookup", None)
     if lookup is None:
-        return pkt, None
-    hop = Hop(net.name, "IPVS", f"{pkt.dst}:{pkt.dport}")
-    flow.trace.hops.append(hop)
-    real = lookup(pkt.src, pkt.dst, pkt.dport, pkt.proto, flow.world.clock.elapsed, flow.world.random("net"))
+        return "none", pkt
+    real = lookup(pkt.src, pkt.dst, pkt.dport, pkt.proto, flow.world.clock.elapsed, flow.world.random("net"),
+                  sport=pkt.sport)
     if real is None:
-        return pkt, None
+        return "none", pkt
+    hop = Hop(net.name, "IPVS", f"{pkt.proto.upper()} {pkt.dst}:{pkt.dport}")
+    flow.trace.hops.append(hop)
+    flow.touched.setdefault(net.name, set())
     if not real:
-        hop.verdict = "no real server"
-        return pkt, None
+        hop.verdict = "REJECT"
+        hop.detail = "no real server: ICMP port unreachable"
+        return "reject", pkt
+    flow.ipvs.append((net.rs, pkt))
     ip, port = real
-    hop.nat = f"DNAT {pkt.dst}:{pkt.dport} -> {ip}:{port}"
-    out = replace(pkt, dst=ip, dport=int(port), dnat=True)
-    route = net.route(ip)
+    hop.nat = f"DNAT {pkt.dst}:{pkt.dport} -> {ip}:{port} (Masq)"
+    return "ok", replace(pkt, dst=ip, dport=int(port), dnat=True)
+
+
+def _ipvs_xmit(flow: _Flow, net: NodeNet, entered: Packet, pkt: Packet) -> Outcome:
+    """ip_vs_nat_xmit: the rewritten packet goes out by the route to the real server, through POSTROUTING."""
+    route = net.route(pkt.dst)
+    if route.local:
+        flow.visited.append((net.name, entered, pkt))
+        return _local_deliver(flow, net, pkt)
+    pkt = replace(pkt, out_if=route.dev)
     post = Hop(net.name, "POSTROUTING", f"out {route.dev}")
     flow.trace.hops.append(post)
-    _, out = net.hook(flow, "POSTROUTING", replace(out, out_if=route.dev), post)
-    return out, route
+    verdict, pkt = net.hook(flow, "POSTROUTING", pkt, post)
+    if verdict != "ACCEPT":
+        post.verdict = verdict
+        return Outcome("refused" if verdict == "REJECT" else "timeout", flow.trace, after=_wait(verdict))
+    flow.visited.append((net.name, entered, pkt))
+    return _transmit(flow, net, pkt, route)
 
 
 def _transmit(flow: _Flow, net: NodeNet, pkt: Packet, route: topo.Route) -> Outcome:

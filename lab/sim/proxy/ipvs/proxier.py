@@ -77,6 +77,8 @@ SET_CHAIN_RULES = (
     ("KUBE-LOAD-BALANCER-SOURCE-IP", "filter", "KUBE-SOURCE-RANGES-FIREWALL", "RETURN", "dst,dst,src", ""),
 )
 COMMENTS = {name: text for name, _, text in IPSET_INFO}
+TCP_CLOSE = 10.0        # ip_vs_proto_tcp: CLOSE 10 s
+TCP_SYN_RECV = 60.0     # SYN_RECV 1 min
 
 
 def node_addresses(node: NodeContext) -> list[str]:
@@ -229,6 +231,55 @@ class IpvsRuleset:
         post = ev.run_hook(self.tables, self._matcher, "POSTROUTING", pkt, ctx, self.recent, trace)
         return PathResult(post.verdict, post.packet, trace, steps, vs=vs, real=real, masqueraded=post.masqueraded)
 
+    def run_tables(self, hook: str, tables: tuple[str, ...], packet: Packet, ctx: EvalContext) -> Verdict:
+        """Only `tables` of `hook`, in that order (IPVS sits between nat and filter at LOCAL_OUT)."""
+        return ev.walk_hook_tables(self, hook, tables, packet, ctx, [])
+
+    def ipvs_lookup(self, src: str, dst: str, dport: int, proto: str, now: float, rng: Any = None,
+                    sport: int = 0) -> tuple[str, int] | str | None:
+        """The dataplane's view of IPVS for a connection's first packet:
+        (real ip, real port) from this ruleset's own connection table,
+        persistence templates and scheduler (a new connection is counted
+        in ActiveConn/InActConn and the stats as in `deliver`); "" when the
+        virtual server has no usable real server (the kernel answers ICMP
+        port unreachable); None when no virtual server owns dst:dport.
+        No kube-proxy scheduler is random: `rng` is accepted and unused."""
+        del rng
+        pkt = Packet(src, dst, proto.lower(), sport, dport)
+        status, vs, real, _ = self.ipvs(pkt, now)
+        if status == "none":
+            return None
+        if status == "reject" or vs is None or real is None:
+            return ""
+        vs.stats.add(inpkts=1, inbytes=pkt.length)
+        real.stats.add(inpkts=1, inbytes=pkt.length)
+        return real.ip, real.port
+
+    def ipvs_finish(self, src: str, sport: int, dst: str, dport: int, proto: str, outcome: str,
+                    now: float) -> None:
+        """How the connection `ipvs_lookup` opened ended, for its IPVS entry
+        (ip_vs_proto_tcp's state timeouts): "connected" (the client closed
+        it: TIME_WAIT, 2 min), "refused" (RST from the real server: CLOSE,
+        10 s), else the SYN went unanswered (SYN_RECV, 1 min); all of them
+        count in InActConn until they expire. UDP entries keep their timer.
+        SIMPLIFICATION: the states in between (ESTABLISHED while the
+        exchange runs, FIN_WAIT) last no virtual time here."""
+        pkt = Packet(src, dst, proto.lower(), sport, dport)
+        vs = self.virtual_server(pkt.proto, dst, dport)
+        if vs is None or pkt.proto != "tcp":
+            return
+        conn = ev.lookup(self.state, vs, pkt)
+        if conn is None or not conn["active"]:
+            return
+        cid = next(k for k, c in self.state.conns.items() if c is conn)
+        ev.close_connection(self.services, self.state, cid, now)
+        conn["expires"] = now + {"connected": ev.TCP_TIME_WAIT, "refused": TCP_CLOSE}.get(outcome, TCP_SYN_RECV)
+
+    def ipvs_state(self) -> dict[str, Any]:
+        """The kernel's IPVS table as plain data (virtual/real server counters, connections)."""
+        state = self.to_state()
+        return {"ipvs": state["ipvs"], "conns": state["conns"]}
+
     def close(self, packet: Packet, now: float) -> None:
         """The client closed the connection `packet` belongs to (TCP: to TIME_WAIT)."""
         vs = self.virtual_server(packet.proto, packet.dst, packet.dport)
@@ -297,11 +348,17 @@ class IpvsRuleset:
             vs.stats = Stats(*val["stats"])
             for addr, rv in val["reals"].items():
                 r = vs.real(addr)
+                weight = rv["weight"]
                 if r is None:
+                    # no longer an endpoint (the sync that rebuilt this table did not list it):
+                    # kept at weight 0 while it has connections, as GracefulDeleteRS keeps it
+                    if not (rv["active"] or rv["inactive"]):
+                        continue
                     ip, _, port = addr.rpartition(":")
                     r = RealServer(ip, int(port))
                     vs.reals.append(r)
-                r.weight, r.active_conns, r.inactive_conns = rv["weight"], rv["active"], rv["inactive"]
+                    weight = 0
+                r.weight, r.active_conns, r.inactive_conns = weight, rv["active"], rv["inactive"]
                 r.persist_conns = rv["persist"]
                 r.stats = Stats(*rv["stats"])
         self.state = ev.IpvsState.from_state(state.get("conns", {}))
