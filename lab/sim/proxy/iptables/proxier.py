@@ -19,6 +19,7 @@ KUBE-NODEPORTS, the filter chains ...) start again from zero.
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
@@ -36,6 +37,18 @@ LARGE_CLUSTER_ENDPOINTS_THRESHOLD = 1000
 FILTER_CHAINS = ("KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS",
                  "KUBE-PROXY-FIREWALL")
 NAT_CHAINS = ("KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ")
+
+def service_port_order(spn: ServicePortName) -> tuple[str, str, str, str]:
+    """The order service ports are written in (KUBE-SERVICES, KUBE-NODEPORTS, ...).
+
+    SIMPLIFICATION: syncProxyRules ranges over the service map (a Go map:
+    random order); here the order is (namespace, name, port name, protocol)
+    in full and partial syncs alike, so the rules depend only on the state,
+    not on the order changes arrived in (a world loaded from its saved state
+    writes what the one kept in memory wrote).
+    """
+    return spn.namespace, spn.name, spn.port, spn.protocol
+
 
 # (table, from chain, to chain, extra written args, comment) in iptablesJumpChains order.
 JUMPS = (
@@ -370,7 +383,8 @@ class IptablesBackend:
                 blocks[spn] = block
         else:
             blocks = {}
-            for spn, svc in digest.services.items():
+            for spn in sorted(digest.services, key=service_port_order):
+                svc = digest.services[spn]
                 if not svc.cluster_ip:
                     continue
                 old = old_blocks.get(spn)
@@ -426,39 +440,38 @@ class IptablesBackend:
 
     def _partial_order(self, digest: ProxyDigest, old_blocks: dict[ServicePortName, "_Block"],
                        changed: set[ServicePortName]) -> dict[ServicePortName, "_Block | None"] | None:
-        """The service ports in the digest's order, unchanged ones with their old
-        blocks, changed ones with None (to build).
+        """The service ports in `service_port_order`, unchanged ones with their
+        old blocks, changed ones with None (to build).
 
-        Entries inserted into the digest since the last sync are all changed and
-        all come after the older ones, so the digest is the old order (minus what
-        went away) followed by a tail of changed entries: walking the digest
-        backwards while the entries are changed finds that tail."""
+        The previous sync's blocks are already in that order: changed ports
+        keep their place, removed ones drop out, new ones are inserted where
+        a full sync would put them (bisect), so a partial sync writes
+        KUBE-SERVICES exactly as a full sync of the same state does."""
         services = digest.services
         self._structural = False       # a service port comes, goes or moves: shared chains change
-        tail: list[ServicePortName] = []
-        for spn in reversed(services):
-            if spn not in changed:
-                break
-            tail.append(spn)
-        tail.reverse()
         blocks: dict[ServicePortName, _Block | None] = dict(old_blocks)
+        new: list[ServicePortName] = []
         for spn in changed:
+            svc = services.get(spn)
             if spn in blocks:
-                svc = services.get(spn)
                 if svc is None or not svc.cluster_ip:
                     del blocks[spn]
                     self._structural = True
                 else:
                     blocks[spn] = None
-        for spn in tail:
-            self._structural = True
-            blocks.pop(spn, None)
-            if services[spn].cluster_ip:
-                blocks[spn] = None
-        for spn in changed:
-            if spn not in blocks and spn in services and services[spn].cluster_ip:
-                return None       # its place in the digest is unknown: walk it all
-        return blocks
+            elif svc is not None and svc.cluster_ip:
+                new.append(spn)
+        if not new:
+            return blocks
+        self._structural = True
+        order = list(blocks)
+        keys = [service_port_order(spn) for spn in order]
+        for spn in sorted(new, key=service_port_order):
+            k = service_port_order(spn)
+            i = bisect.bisect_left(keys, k)
+            keys.insert(i, k)
+            order.insert(i, spn)
+        return {spn: blocks.get(spn) for spn in order}
 
     def _options(self, node: NodeContext, digest: ProxyDigest, config: ProxyConfig, total: int) -> _Opts:
         cidr = config.cluster_cidr or digest.cluster_cidr
