@@ -1,5 +1,7 @@
-"""ASGI entry point: HTTP through Django; websockets join here when the
-lab page's consumers land (a ProtocolTypeRouter "websocket" entry)."""
+"""ASGI entry point: HTTP through Django; websockets (the lab page's
+terminal) through Channels, for pages of our own hosts only (the Origin
+header must name one of ALLOWED_HOSTS) and with the Django session, which
+owns anonymous visitors' labs."""
 import os
 
 from django.core.asgi import get_asgi_application
@@ -8,6 +10,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lab.settings")
 
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402  (after Django setup)
+# After Django setup: these import models.
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+from lab.labs.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter({
+    "http": django_asgi_app,
+    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+})

@@ -1,0 +1,8 @@
+"""Websocket URLs of the lab page (joined into lab/asgi.py)."""
+from django.urls import path
+
+from lab.labs.consumers import TerminalConsumer
+
+websocket_urlpatterns = [
+    path("ws/lab/<slug:name>/terminal/", TerminalConsumer.as_asgi()),
+]
