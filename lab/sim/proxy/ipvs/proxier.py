@@ -137,6 +137,18 @@ class IpvsRuleset:
         self._matcher = ev.Matcher(self.sets)
         self._blocks: dict[ServicePortName, _Block] = {}
         self._opts: tuple | None = None
+        # partial-sync bookkeeping: ipset entry / kube-ipvs0 address counts per
+        # set, virtual servers per key, the KUBE-IPVS-OUT-FILTER list, the
+        # specs of virtual servers with real servers draining at weight 0
+        self._counts: dict[str, dict[str, int]] | None = None
+        self._vs_count: dict[str, int] = {}
+        self._nna: list[tuple[str, str, int]] = []
+        self._drain_specs: dict[str, _VSpec] = {}
+        self._partial: tuple[list[_Block], list[_Block]] | None = None
+        # to_state()'s virtual servers, kept between calls: `_vs_dirty` names the
+        # ones to look at again (None: all)
+        self._vs_cache: dict[str, Any] | None = None
+        self._vs_dirty: set[str] | None = None
 
     # ------------------------------------------------------------ facts
     @property
@@ -172,10 +184,11 @@ class IpvsRuleset:
         ("none", None, None, "") when no virtual server owns the destination;
         ("reject", vs, None, "") when it has no usable real server (ip_vs_leave
         sends ICMP port unreachable); else ("ok", vs, real, how)."""
-        ev.expire(self.services, self.state, now)
+        self.expire(now)
         vs = self.virtual_server(packet.proto, packet.dst, packet.dport)
         if vs is None:
             return "none", None, None, ""
+        self._touch(vs.key)
         conn = ev.lookup(self.state, vs, packet)
         if conn is not None:
             real = vs.real(conn["real"])
@@ -271,6 +284,7 @@ class IpvsRuleset:
         conn = ev.lookup(self.state, vs, pkt)
         if conn is None or not conn["active"]:
             return
+        self._touch(vs.key)
         cid = next(k for k, c in self.state.conns.items() if c is conn)
         ev.close_connection(self.services, self.state, cid, now)
         conn["expires"] = now + {"connected": ev.TCP_TIME_WAIT, "refused": TCP_CLOSE}.get(outcome, TCP_SYN_RECV)
@@ -287,11 +301,20 @@ class IpvsRuleset:
             return
         conn = ev.lookup(self.state, vs, packet)
         if conn is not None:
+            self._touch(conn["vs"])
             cid = next(k for k, c in self.state.conns.items() if c is conn)
             ev.close_connection(self.services, self.state, cid, now)
 
     def expire(self, now: float) -> None:
+        if self._vs_dirty is not None:
+            st = self.state
+            self._vs_dirty.update(c["vs"] for c in st.conns.values())
+            self._vs_dirty.update(t["vs"] for t in st.templates.values())
         ev.expire(self.services, self.state, now)
+
+    def _touch(self, key: str) -> None:
+        if self._vs_dirty is not None:
+            self._vs_dirty.add(key)
 
     # ------------------------------------------------------------ rendering
     def save(self, now: datetime | None = None, table: str | None = None, counters: bool = False) -> str:
@@ -299,6 +322,33 @@ class IpvsRuleset:
 
     def ipset_save(self) -> str:
         return "".join(s.save() for s in self.sets.values())
+
+    def restore_partial(self) -> str:
+        """What the sync that built this ruleset wrote, in the tools' own
+        notations: on a partial sync the changed ipset entries (`ipset
+        restore` lines: del then add), the changed virtual and real servers
+        (`ipvsadm -R` lines: -D for a removed one, -A/-a as `ipvsadm -S -n`
+        prints them for the others) and the iptables rules, which kube-proxy
+        writes whole on every sync (`iptables-restore` input); after a full
+        sync the whole ipset save, ipvsadm save and iptables-save.
+
+        SIMPLIFICATION: kube-proxy programs IPVS over netlink, not with
+        ipvsadm; the ipvsadm form is how the same change is shown."""
+        tables = self.save()
+        if self._partial is None:
+            return self.ipset_save() + render_ipvsadm(self.services.values(), ["-S", "-n"])[0] + tables
+        gone, fresh = self._partial
+        old = {(n, e) for b in gone for n, e in b.entries + [("KUBE-IPVS-IPS", ip) for ip in b.bind]}
+        new = {(n, e) for b in fresh for n, e in b.entries + [("KUBE-IPVS-IPS", ip) for ip in b.bind]}
+        lines = [f"del {n} {e}\n" for n, e in sorted(old - new) if e not in self.sets[n].entries]
+        lines += [f"add {n} {e}\n" for n, e in sorted(new - old)]
+        keys = [f"{s.protocol}/{s.ip}:{s.port}" for b in fresh for s in b.vss]
+        for k in sorted({f"{s.protocol}/{s.ip}:{s.port}" for b in gone for s in b.vss} - set(keys)):
+            proto, _, addr = k.partition("/")
+            lines.append(f"-D {({'TCP': '-t', 'UDP': '-u'}).get(proto, '--sctp-service')} {addr}\n")
+        vss = [self.services[k] for k in keys if k in self.services]
+        lines.append(render_ipvsadm(vss, ["-S", "-n"])[0] if vss else "")
+        return "".join(lines) + tables
 
     def render(self, tool: str, args: list[str], now: datetime | None = None) -> tuple[str, str, int]:
         """`ipvsadm`, `ipset`, `iptables-save`, `iptables`, `ip addr show kube-ipvs0`."""
@@ -322,13 +372,33 @@ class IpvsRuleset:
                 nz = [[i, p, b] for i, (p, b) in enumerate(c.counters or []) if p or b]
                 if nz or any(c.policy_counters):
                     counters[f"{tname}/{c.name}"] = {"rules": nz, "policy": list(c.policy_counters)}
-        vss: dict[str, Any] = {}
-        for key, vs in self.services.items():
-            vss[key] = {"stats": vs.stats.as_list(),
-                        "reals": {r.address: {"weight": r.weight, "active": r.active_conns,
-                                              "inactive": r.inactive_conns, "persist": r.persist_conns,
-                                              "stats": r.stats.as_list()} for r in vs.reals}}
-        return {"counters": counters, "ipvs": vss, "conns": self.state.to_state()}
+        return {"counters": counters, "ipvs": self._vs_states(), "conns": self.state.to_state()}
+
+    @staticmethod
+    def _vs_state(vs: VirtualServer) -> dict[str, Any]:
+        return {"stats": vs.stats.as_list(),
+                "reals": {r.address: {"weight": r.weight, "active": r.active_conns,
+                                      "inactive": r.inactive_conns, "persist": r.persist_conns,
+                                      "stats": r.stats.as_list()} for r in vs.reals}}
+
+    def _vs_states(self) -> dict[str, Any]:
+        """Every virtual server's counters by key (in table order). Only those
+        a sync, a packet or a timer touched since the last call are read again;
+        the dict returned is new each time and never changed afterwards."""
+        cache, dirty, services = self._vs_cache, self._vs_dirty, self.services
+        if cache is not None and dirty is not None and len(cache) == len(services) \
+                and all(k in cache or k not in services for k in dirty):
+            vss = dict(cache)
+            for k in dirty:
+                vs = services.get(k)
+                if vs is not None:
+                    vss[k] = self._vs_state(vs)
+        else:
+            vss = {key: self._vs_state(vs) for key, vs in services.items()}
+        if len(vss) != len(services):
+            vss = {key: self._vs_state(vs) for key, vs in services.items()}
+        self._vs_cache, self._vs_dirty = vss, set()
+        return dict(vss)
 
     def load_state(self, state: dict) -> None:
         for key, val in state.get("counters", {}).items():
@@ -362,6 +432,10 @@ class IpvsRuleset:
                 r.persist_conns = rv["persist"]
                 r.stats = Stats(*rv["stats"])
         self.state = ev.IpvsState.from_state(state.get("conns", {}))
+        self._vs_cache, self._vs_dirty = None, None
+        draining = {k for k, vs in self.services.items() if any(r.weight != 1 for r in vs.reals)}
+        self._drain_specs = {k: spec for b in self._blocks.values() for spec in b.vss
+                             if (k := f"{spec.protocol}/{spec.ip}:{spec.port}") in draining} if draining else {}
 
 
 @dataclass
@@ -404,6 +478,15 @@ class IpvsBackend:
         np_ips = self._nodeport_ips(node, addrs, config)
 
         old_blocks = prev._blocks if reuse and prev is not None else {}
+        if prev is not None:
+            rs.state = prev.state
+            rs.recent = prev.recent
+        plan = None
+        if reuse and changed_set is not None and prev is not None and prev._counts is not None:
+            plan = self._partial_blocks(digest, old_blocks, changed_set, node, node_set, np_ips, scheduler)
+        if plan is not None and self._patch(rs, prev, plan, scheduler):
+            self._write_iptables(rs, cidr, config, rs._nna)
+            return rs
         blocks: dict[ServicePortName, _Block] = {}
         for spn, svc in digest.services.items():
             if not svc.cluster_ip:
@@ -418,31 +501,177 @@ class IpvsBackend:
                 self._block(spn, svc, eps, node, node_set, np_ips, scheduler)
         rs._blocks = blocks
 
-        # ipsets
-        sets = rs.sets
-        for name, stype, text in IPSET_INFO:
-            sets[name] = IpSet(name, stype, text, set(), initval_for(node.name, name))
-        bound: set[str] = set()
+        # ipsets (entries counted per block, so a partial sync can take one block's out)
+        counts: dict[str, dict[str, int]] = {name: {} for name, _, _ in IPSET_INFO}
+        bound: dict[str, int] = {}
+        vs_count: dict[str, int] = {}
         no_node_access: list[tuple[str, str, int]] = []
         for b in blocks.values():
             for sname, entry in b.entries:
-                sets[sname].entries.add(entry)
-            bound.update(b.bind)
+                c = counts[sname]
+                c[entry] = c.get(entry, 0) + 1
+            for ip in b.bind:
+                bound[ip] = bound.get(ip, 0) + 1
+            for spec in b.vss:
+                k = f"{spec.protocol}/{spec.ip}:{spec.port}"
+                vs_count[k] = vs_count.get(k, 0) + 1
             no_node_access.extend(b.lb_no_node_access)
-        sets["KUBE-IPVS-IPS"].entries = set(bound)
+        counts["KUBE-IPVS-IPS"] = bound
+        sets = rs.sets
+        for name, stype, text in IPSET_INFO:
+            sets[name] = IpSet(name, stype, text, set(counts[name]), initval_for(node.name, name))
         rs.kube_ipvs0_addresses = _sort_ips(bound)
+        rs._counts, rs._vs_count, rs._nna = counts, vs_count, no_node_access
 
         # IPVS table: keep existing virtual/real servers (counters, connections).
         old_vss = prev.services if prev is not None else {}
-        if prev is not None:
-            rs.state = prev.state
-            rs.recent = prev.recent
         for b in blocks.values():
             for spec in b.vss:
                 self._sync_vs(rs, old_vss, spec, scheduler)
-
+        draining = {k for k, vs in rs.services.items() if any(r.weight != 1 for r in vs.reals)}
+        rs._drain_specs = {} if not draining else \
+            {k: spec for b in blocks.values() for spec in b.vss
+             if (k := f"{spec.protocol}/{spec.ip}:{spec.port}") in draining}
         self._write_iptables(rs, cidr, config, no_node_access)
         return rs
+
+
+    # ------------------------------------------------------------ partial sync
+    def _partial_blocks(self, digest: ProxyDigest, old_blocks: dict[ServicePortName, _Block],
+                        changed: set[ServicePortName], node: NodeContext, node_set: set[str], np_ips: list[str],
+                        scheduler: str) -> tuple | None:
+        """The blocks after a partial sync, in the order a full sync puts them
+        (digest order). Returns (blocks, replaced or removed blocks, rebuilt
+        blocks of existing ports, blocks of new ports in order, whether a port
+        moved), or None (a full sync) when a new port is not at the digest's end."""
+        services = digest.services
+        blocks = dict(old_blocks)
+        gone: list[_Block] = []
+        rebuilt: list[_Block] = []
+        new: dict[ServicePortName, _Block] = {}
+        for spn in changed:
+            svc = services.get(spn)
+            old = old_blocks.get(spn)
+            if svc is None or not svc.cluster_ip:
+                if old is not None:
+                    del blocks[spn]
+                    gone.append(old)
+                continue
+            eps = digest.endpoints.get(spn, [])
+            key = (svc, tuple(eps))
+            if old is not None and old.key == key:
+                continue
+            b = self._block(spn, svc, eps, node, node_set, np_ips, scheduler)
+            if old is None:
+                new[spn] = b
+            else:
+                gone.append(old)
+                rebuilt.append(b)
+                blocks[spn] = b
+        # The digest's last ports, all of them changed: new ones, and those
+        # deleted and created again (moved to the digest's end); they go last,
+        # in digest order. Every other changed port kept its place.
+        tail: list[ServicePortName] = []
+        for spn in reversed(services):
+            if spn in changed:
+                if spn in blocks or spn in new:
+                    tail.append(spn)
+                continue
+            if services[spn].cluster_ip:
+                break
+        if len(set(tail) & set(new)) != len(new):
+            return None
+        added: list[_Block] = []
+        moved = False
+        for spn in reversed(tail):
+            if spn in new:
+                blocks[spn] = new[spn]
+                added.append(new[spn])
+            else:
+                blocks[spn] = blocks.pop(spn)
+                moved = True
+        return blocks, gone, rebuilt, added, moved
+
+    def _patch(self, rs: IpvsRuleset, prev: IpvsRuleset, plan: tuple, scheduler: str) -> bool:
+        """Apply a partial sync to `rs` from `prev`: only the changed blocks'
+        ipset entries, kube-ipvs0 addresses and virtual/real servers change
+        (and the real servers of virtual servers still draining at weight 0).
+        False (nothing done) when a changed virtual server is shared with
+        another service port (the full sync decides which one wins)."""
+        blocks, gone, rebuilt, added, moved = plan
+        fresh = rebuilt + added
+        vs_count = prev._vs_count
+        keys_gone = [f"{s.protocol}/{s.ip}:{s.port}" for b in gone for s in b.vss]
+        keys_fresh = [f"{s.protocol}/{s.ip}:{s.port}" for b in fresh for s in b.vss]
+        gone_set, fresh_set = set(keys_gone), set(keys_fresh)
+        if any(vs_count.get(k, 0) > 1 for k in keys_gone) or len(fresh_set) != len(keys_fresh) \
+                or any(k in vs_count and k not in gone_set for k in keys_fresh):
+            return False
+        rs._blocks = blocks
+        counts = dict(prev._counts)
+        copied: set[str] = set()
+        for d, bs in ((-1, gone), (1, fresh)):
+            for b in bs:
+                pairs = b.entries + [("KUBE-IPVS-IPS", ip) for ip in b.bind]
+                for sname, entry in pairs:
+                    if sname not in copied:
+                        counts[sname] = dict(counts[sname])
+                        copied.add(sname)
+                    c = counts[sname]
+                    n = c.get(entry, 0) + d
+                    if n:
+                        c[entry] = n
+                    else:
+                        del c[entry]
+        rs.sets.update(prev.sets)
+        for name, stype, text in IPSET_INFO:
+            if name in copied:
+                rs.sets[name] = IpSet(name, stype, text, set(counts[name]), prev.sets[name].initval)
+        addrs = prev.kube_ipvs0_addresses
+        if "KUBE-IPVS-IPS" in copied:
+            before, after = prev._counts["KUBE-IPVS-IPS"], counts["KUBE-IPVS-IPS"]
+            if any((ip in before) != (ip in after) for b in gone + fresh for ip in b.bind):
+                addrs = _sort_ips(after)
+        rs.kube_ipvs0_addresses = addrs
+        new_count = dict(vs_count)
+        for k in keys_gone:
+            del new_count[k]
+        for k in keys_fresh:
+            new_count[k] = 1
+        rs._counts, rs._vs_count = counts, new_count
+        if any(b.lb_no_node_access for b in gone + fresh):
+            rs._nna = [x for b in blocks.values() for x in b.lb_no_node_access]
+        else:
+            rs._nna = prev._nna
+        services = dict(prev.services)
+        for k in gone_set - fresh_set:
+            del services[k]
+        rs.services = services
+        old_vss = prev.services
+        reorder = moved or any(f"{s.protocol}/{s.ip}:{s.port}" not in old_vss for b in rebuilt for s in b.vss)
+        specs = {k: v for k, v in prev._drain_specs.items() if k not in gone_set}
+        for b in fresh:
+            for spec in b.vss:
+                k = f"{spec.protocol}/{spec.ip}:{spec.port}"
+                specs.pop(k, None)
+                self._sync_vs(rs, old_vss, spec, scheduler)
+                if any(r.weight != 1 for r in services[k].reals):
+                    specs[k] = spec
+        for k, spec in list(specs.items()):
+            if k in fresh_set:
+                continue
+            self._sync_vs(rs, old_vss, spec, scheduler)
+            if not any(r.weight != 1 for r in services[k].reals):
+                del specs[k]
+        rs._drain_specs = specs
+        if reorder:
+            rs.services = {k: services[k] for b in blocks.values()
+                           for k in (f"{s.protocol}/{s.ip}:{s.port}" for s in b.vss)}
+        touched = fresh_set | set(prev._drain_specs) | gone_set
+        rs._vs_cache = prev._vs_cache
+        rs._vs_dirty = None if prev._vs_dirty is None else prev._vs_dirty | touched
+        rs._partial = (gone, fresh)
+        return True
 
     # ------------------------------------------------------------ helpers
     @staticmethod
