@@ -141,6 +141,9 @@ def _chain(rs: Any, key: str) -> Any:
 
 
 def _signature(c: Any) -> str:
+    sig = getattr(c, "rules_signature", None)
+    if sig is not None:
+        return sig()       # the same digest, cached on the chain
     import hashlib
     return hashlib.sha256("\n".join(r.save_args() for r in c.rules).encode()).hexdigest()[:16]
 
@@ -264,10 +267,12 @@ class NodeNet:
             v = self.rs.run_tables(hook, only, pkt, self.ctx()) if only is not None else \
                 self.rs.run_hook(hook, pkt, self.ctx())
         else:
-            v = ipt_run_hook(tables, hook, pkt, self.ctx(), recent)
-        flow.evaluated += len(v.trace)
-        hop.evaluated += len(v.trace)
+            # lean: long chains jump to the rules that can match; the others are counted, not traced
+            v = ipt_run_hook(tables, hook, pkt, self.ctx(), recent, lean=True)
+        flow.evaluated += v.rules_evaluated
+        hop.evaluated += v.rules_evaluated
         touched = flow.touched.setdefault(self.name, set()) if own else set()
+        touched.update(v.skipped_in)
         for step in v.trace:
             touched.add(f"{step.table}/{step.chain}")
             if step.matched and not (step.index == 0 and step.rule.endswith(" ACCEPT")):

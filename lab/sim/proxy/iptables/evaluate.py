@@ -23,7 +23,8 @@ from __future__ import annotations
 import ipaddress
 import random
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from bisect import bisect_left
+from typing import Any, Callable
 
 from .model import Rule, Table
 
@@ -87,9 +88,72 @@ class Verdict:
     dnat: str | None = None          # "ip:port" the packet was DNATed to
     snat: str | None = None          # new source address (SNAT/MASQUERADE)
     masqueraded: bool = False
+    skipped: int = 0                 # lean walks: rules looked at but left out of the trace
+    skipped_in: set[str] = field(default_factory=set)    # "table/chain" where they were
+
+    @property
+    def rules_evaluated(self) -> int:
+        """Every rule the kernel looked at (a linear scan), traced or not."""
+        return len(self.trace) + self.skipped
 
 
 RecentState = dict[str, dict[str, float]]
+
+#: chains shorter than this are walked rule by rule even in a lean walk
+INDEX_MIN_RULES = 32
+_PURE = frozenset({"comment", "nfacct", "addrtype", "conntrack", "mark"})
+
+
+def _index_key(rule: Rule) -> tuple | None:
+    """What a packet must have for `rule` to possibly match, decided by tests
+    with no side effects before any that has one (statistic, recent): its
+    destination (`-d A/32`) or its protocol and destination port (`-p P -m P
+    --dport N`); None when the rule must always be tried."""
+    if rule.dst and not rule.dst_inv and rule.dst.endswith("/32"):
+        return ("d", rule.dst[:-3])
+    if not rule.proto or rule.proto_inv:
+        return None
+    for m in rule.matches:
+        if m.module == rule.proto:
+            spec = m.get("dport")
+            if spec is None or m.get("dport_inv") or not spec.isdigit():
+                return None
+            return ("p", rule.proto, int(spec))
+        if m.module not in _PURE:
+            return None
+    return None
+
+
+def chain_index(chain: Any) -> tuple[list[int], dict[tuple, list[int]]] | None:
+    """(rules always tried, rule numbers by `_index_key`) of a long chain,
+    cached on the chain while its rule list is the same list of the same
+    length (as Chain.save_text is); None for a short chain."""
+    rules = chain.rules
+    if len(rules) < INDEX_MIN_RULES:
+        return None
+    cached = chain._index
+    if cached is not None and cached[0] is rules and cached[1] == len(rules):
+        return cached[2]
+    always: list[int] = []
+    by_key: dict[tuple, list[int]] = {}
+    for i, r in enumerate(rules):
+        k = _index_key(r)
+        if k is None:
+            always.append(i)
+        else:
+            by_key.setdefault(k, []).append(i)
+    idx = (always, by_key)
+    chain._index = (rules, len(rules), idx)
+    return idx
+
+
+def _candidates(idx: tuple[list[int], dict[tuple, list[int]]], pkt: "Packet") -> list[int]:
+    always, by_key = idx
+    a = by_key.get(("d", pkt.dst), ())
+    b = by_key.get(("p", pkt.proto, pkt.dport), ())
+    if not a and not b:
+        return always
+    return sorted([*always, *a, *b])
 
 
 def _net(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
@@ -179,15 +243,41 @@ def rule_matches(rule: Rule, pkt: Packet, ctx: EvalContext, recent_state: Recent
 
 
 def evaluate(tables: dict[str, Table], table: str, chain: str, pkt: Packet, ctx: EvalContext,
-             recent_state: RecentState, trace: list[TraceStep] | None = None) -> Verdict:
-    """Run `chain` of `table` on `pkt`; see the module docstring."""
+             recent_state: RecentState, trace: list[TraceStep] | None = None, lean: bool = False,
+             result: Verdict | None = None) -> Verdict:
+    """Run `chain` of `table` on `pkt`; see the module docstring.
+
+    `lean`: in long chains (INDEX_MIN_RULES rules or more) go straight to the
+    rules whose destination or destination port could match (`chain_index`);
+    the rules passed over cannot match and have no side effects, so verdict,
+    packet, counters and the trace of every rule that matched are those of a
+    rule-by-rule walk; they are counted in `Verdict.skipped` (and their chain
+    in `skipped_in`) instead of being traced one by one."""
     t = tables[table]
     trace = [] if trace is None else trace
-    result = Verdict("ACCEPT", pkt, trace)
+    if result is None:
+        result = Verdict("ACCEPT", pkt, trace)
+    else:
+        result.verdict, result.packet, result.trace = "ACCEPT", pkt, trace
+        result.dnat = result.snat = None
+        result.masqueraded = False
     stack: list[tuple[str, int]] = []
     cur = t.chains[chain]
     i = 0
+    cands: dict[str, list[int] | None] = {}
     while True:
+        if lean:
+            cl = cands.get(cur.name, False)
+            if cl is False:
+                idx = chain_index(cur)
+                cl = cands[cur.name] = None if idx is None else _candidates(idx, pkt)
+            if cl is not None:
+                j = bisect_left(cl, i)
+                nxt = cl[j] if j < len(cl) else len(cur.rules)
+                if nxt > i:
+                    result.skipped += nxt - i
+                    result.skipped_in.add(f"{table}/{cur.name}")
+                    i = nxt
         if i >= len(cur.rules):
             if stack:
                 name, i = stack.pop()
@@ -251,16 +341,18 @@ def evaluate(tables: dict[str, Table], table: str, chain: str, pkt: Packet, ctx:
 
 
 def run_hook(tables: dict[str, Table], hook: str, pkt: Packet, ctx: EvalContext,
-             recent_state: RecentState) -> Verdict:
-    """Run every table registered at `hook` (netfilter priority order)."""
+             recent_state: RecentState, lean: bool = False) -> Verdict:
+    """Run every table registered at `hook` (netfilter priority order); `lean` as in `evaluate`."""
     trace: list[TraceStep] = []
     final = Verdict("ACCEPT", pkt, trace)
+    counts = Verdict("ACCEPT", pkt, trace)
     for tname in HOOK_TABLES[hook]:
         if tname not in tables or hook not in tables[tname].chains:
             continue
         if tname == "nat" and pkt.ctstate != "NEW":
             continue
-        v = evaluate(tables, tname, hook, pkt, ctx, recent_state, trace)
+        v = evaluate(tables, tname, hook, pkt, ctx, recent_state, trace, lean, counts)
+        final.skipped, final.skipped_in = v.skipped, v.skipped_in
         pkt = v.packet
         final.packet = pkt
         final.dnat = final.dnat or v.dnat

@@ -373,6 +373,20 @@ class Chain:
     _text: str | None = field(default=None, repr=False, compare=False)
     _text_of: Any = field(default=None, repr=False, compare=False)
     _text_n: int = field(default=-1, repr=False, compare=False)
+    _index: Any = field(default=None, repr=False, compare=False)     # evaluate.chain_index's cache
+    _sig: Any = field(default=None, repr=False, compare=False)
+
+    def rules_signature(self) -> str:
+        """sha256 (16 hex digits) of the rules' iptables-save args joined by
+        newlines, cached as save_text is (what the dataplane keys saved
+        counters by)."""
+        rules = self.rules
+        sig = self._sig
+        if sig is None or sig[0] is not rules or sig[1] != len(rules):
+            import hashlib
+            digest = hashlib.sha256("\n".join(r.save_args() for r in rules).encode()).hexdigest()[:16]
+            sig = self._sig = (rules, len(rules), digest)
+        return sig[2]
 
     def ensure_counters(self) -> list[list[int]]:
         if self.counters is None or len(self.counters) != len(self.rules):
