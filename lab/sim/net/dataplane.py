@@ -150,7 +150,9 @@ def _signature(c: Any) -> str:
 
 def _chain_state(c: Any) -> dict[str, Any]:
     """Non-zero counters keyed by the rule's text (kube-proxy may reorder a chain's rules on a resync)."""
-    return {"rules": [[c.rules[i].save_args(), p, b] for i, (p, b) in enumerate(c.counters or []) if p or b],
+    nz = c.nonzero_counters() if hasattr(c, "nonzero_counters") else \
+        [[i, p, b] for i, (p, b) in enumerate(c.counters or []) if p or b]
+    return {"rules": [[c.rules[i].save_args(), p, b] for i, p, b in nz],
             "policy": list(c.policy_counters), "sig": _signature(c)}
 
 
@@ -237,7 +239,10 @@ class NodeNet:
         self.host = world.hosts[name]
         self.rs = ruleset(world, name)
         self.mode = getattr(self.rs, "mode", "") if self.rs is not None else ""
-        self.local = topo.local_addresses(world, name, self.rs)
+        with_ipvs = getattr(self.rs, "addresses_with", None) if self.mode == "ipvs" else None
+        # kube-ipvs0's addresses (every ClusterIP) joined to the rest once per sync, not per walk
+        self.local = with_ipvs(topo.local_addresses(world, name, None)) if with_ipvs is not None else \
+            topo.local_addresses(world, name, self.rs)
         self.flannel = topo.flannel_ip(world, name)
         self.bridge = topo.bridge_ip(world, name)
 

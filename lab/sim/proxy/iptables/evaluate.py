@@ -295,9 +295,7 @@ def evaluate(tables: dict[str, Table], table: str, chain: str, pkt: Packet, ctx:
         if not matched:
             i += 1
             continue
-        cnt = cur.ensure_counters()[i]
-        cnt[0] += 1
-        cnt[1] += pkt.length
+        cur.bump(i, pkt.length)
         tg = rule.target
         name = tg.name
         if not name:

@@ -375,6 +375,7 @@ class Chain:
     _text_n: int = field(default=-1, repr=False, compare=False)
     _index: Any = field(default=None, repr=False, compare=False)     # evaluate.chain_index's cache
     _sig: Any = field(default=None, repr=False, compare=False)
+    _nz: Any = field(default=None, repr=False, compare=False)        # (counters, indices maybe non-zero, len)
 
     def rules_signature(self) -> str:
         """sha256 (16 hex digits) of the rules' iptables-save args joined by
@@ -389,9 +390,34 @@ class Chain:
         return sig[2]
 
     def ensure_counters(self) -> list[list[int]]:
+        """The counters, for the caller to read or set (so `nonzero_counters` looks at all of them again)."""
+        self._nz = None
         if self.counters is None or len(self.counters) != len(self.rules):
             self.counters = [[0, 0] for _ in self.rules]
         return self.counters
+
+    def bump(self, index: int, length: int) -> None:
+        """Rule `index` matched a packet of `length` bytes."""
+        cnt = self.counters
+        if cnt is None or len(cnt) != len(self.rules):
+            cnt = self.ensure_counters()
+        c = cnt[index]
+        c[0] += 1
+        c[1] += length
+        nz = self._nz
+        if nz is not None and nz[0] is cnt:
+            nz[1].add(index)
+
+    def nonzero_counters(self) -> list[list[int]]:
+        """[index, packets, bytes] of every rule with a non-zero counter, in
+        rule order; the indices are remembered while only `bump` changes them."""
+        cnt = self.counters
+        if not cnt:
+            return []
+        nz = self._nz
+        if nz is None or nz[0] is not cnt or nz[2] != len(cnt):
+            nz = self._nz = (cnt, {i for i, (p, b) in enumerate(cnt) if p or b}, len(cnt))
+        return [[i, cnt[i][0], cnt[i][1]] for i in sorted(nz[1]) if cnt[i][0] or cnt[i][1]]
 
     def counter(self, index: int) -> tuple[int, int]:
         if self.counters is None or index >= len(self.counters):

@@ -112,9 +112,7 @@ def walk(tables: dict[str, Table], matcher: Matcher, table: str, chain: str, pkt
         if not matched:
             i += 1
             continue
-        cnt = cur.ensure_counters()[i]
-        cnt[0] += 1
-        cnt[1] += pkt.length
+        cur.bump(i, pkt.length)
         tg = rule.target
         name = tg.name
         if not name:

@@ -148,6 +148,7 @@ class IpvsRuleset:
         # to_state()'s virtual servers, kept between calls: `_vs_dirty` names the
         # ones to look at again (None: all)
         self._vs_cache: dict[str, Any] | None = None
+        self._local_cache: tuple | None = None
         self._vs_dirty: set[str] | None = None
 
     # ------------------------------------------------------------ facts
@@ -155,6 +156,15 @@ class IpvsRuleset:
     def local_addresses(self) -> frozenset[str]:
         """Every address `-m addrtype --dst-type LOCAL` sees: the node's and kube-ipvs0's."""
         return frozenset(self.node_addresses) | frozenset(self.kube_ipvs0_addresses)
+
+    def addresses_with(self, base: frozenset[str]) -> frozenset[str]:
+        """`base` (the node's other addresses) plus kube-ipvs0's, cached while
+        both are the same (a big cluster binds every ClusterIP there)."""
+        cached = self._local_cache
+        addrs = self.kube_ipvs0_addresses
+        if cached is None or cached[0] is not addrs or cached[1] != base:
+            cached = self._local_cache = (addrs, base, base | frozenset(addrs))
+        return cached[2]
 
     def context(self, rng: Any, now: float = 0.0) -> EvalContext:
         return EvalContext(rng=rng, local_addresses=self.local_addresses, now=now, node_ip=self.node.ip)
