@@ -11,7 +11,9 @@ from lab.asgi import application
 from lab.labs.models import Lab
 from lab.labs.persistence import create_lab
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+def websocket_test(fn):
+    """An async test on a database the consumer's worker threads share."""
+    return pytest.mark.django_db(transaction=True)(pytest.mark.asyncio(fn))
 
 ORIGIN = b"http://127.0.0.1:8000"
 PROMPT = "[root@k8s-master ~]$ "
@@ -70,6 +72,7 @@ def output(messages: list[dict]) -> list[tuple[str, str]]:
     return [(m["stream"], m["text"]) for m in messages if m["type"] == "output"]
 
 
+@websocket_test
 async def test_hello_then_kubectl_get_nodes_prints_the_table_and_the_prompt():
     comm = communicator(await new_session_lab())
     hello = await opened(comm)
@@ -84,6 +87,7 @@ async def test_hello_then_kubectl_get_nodes_prints_the_table_and_the_prompt():
     await comm.disconnect()
 
 
+@websocket_test
 async def test_variables_and_cwd_persist_on_one_terminal_but_not_across_terminals():
     key = await new_session_lab()
     comm = communicator(key)
@@ -101,6 +105,7 @@ async def test_variables_and_cwd_persist_on_one_terminal_but_not_across_terminal
     await other.disconnect()
 
 
+@websocket_test
 async def test_the_lab_state_is_stored_between_terminals():
     key = await new_session_lab()
     comm = communicator(key)
@@ -113,6 +118,7 @@ async def test_the_lab_state_is_stored_between_terminals():
     await other.disconnect()
 
 
+@websocket_test
 async def test_a_here_document_across_inputs_shows_the_continuation_prompt():
     comm = communicator(await new_session_lab())
     await opened(comm)
@@ -124,6 +130,7 @@ async def test_a_here_document_across_inputs_shows_the_continuation_prompt():
     await comm.disconnect()
 
 
+@websocket_test
 async def test_stderr_and_status_of_a_failing_command():
     comm = communicator(await new_session_lab())
     await opened(comm)
@@ -136,6 +143,7 @@ async def test_stderr_and_status_of_a_failing_command():
     await comm.disconnect()
 
 
+@websocket_test
 async def test_ctrl_c_stops_a_running_loop():
     comm = communicator(await new_session_lab())
     await opened(comm)
@@ -153,6 +161,7 @@ async def test_ctrl_c_stops_a_running_loop():
     await comm.disconnect()
 
 
+@websocket_test
 async def test_ctrl_c_at_a_continuation_prompt_drops_the_unfinished_command():
     comm = communicator(await new_session_lab())
     await opened(comm)
@@ -163,6 +172,7 @@ async def test_ctrl_c_at_a_continuation_prompt_drops_the_unfinished_command():
     await comm.disconnect()
 
 
+@websocket_test
 async def test_a_terminal_on_another_host():
     comm = communicator(await new_session_lab(), path="/ws/lab/default/terminal/?host=external")
     hello = await opened(comm)
@@ -171,6 +181,7 @@ async def test_a_terminal_on_another_host():
     await comm.disconnect()
 
 
+@websocket_test
 async def test_exit_ends_the_terminal():
     comm = communicator(await new_session_lab())
     await opened(comm)
@@ -181,6 +192,7 @@ async def test_exit_ends_the_terminal():
     assert (await comm.receive_output(timeout=TIMEOUT))["type"] == "websocket.close"
 
 
+@websocket_test
 async def test_unknown_host_and_unknown_message():
     key = await new_session_lab()
     comm = communicator(key, path="/ws/lab/default/terminal/?host=nowhere")
@@ -197,6 +209,7 @@ async def test_unknown_host_and_unknown_message():
     await comm.disconnect()
 
 
+@websocket_test
 async def test_a_lab_of_another_session_is_not_reachable():
     await new_session_lab("mine")
     stranger = await sync_to_async(lambda: (lambda s: (s.create(), s.session_key)[1])(SessionStore()))()
@@ -209,7 +222,32 @@ async def test_a_lab_of_another_session_is_not_reachable():
     assert await sync_to_async(Lab.objects.count)() == 1
 
 
+@websocket_test
 async def test_a_bad_origin_is_refused():
     comm = communicator(await new_session_lab(), origin=b"http://evil.example")
     connected, _ = await comm.connect(timeout=TIMEOUT)
     assert not connected
+
+
+@pytest.mark.django_db
+def test_the_lab_page_gives_a_new_visitor_a_lab_of_their_own(client):
+    response = client.get("/lab/")
+    assert response.status_code == 200
+    key = client.session.session_key
+    lab = Lab.objects.get()
+    assert (lab.name, lab.profile, lab.owner_kind, lab.session_key) == ("default", "kubeadm", "session", key)
+    html = response.content.decode()
+    assert 'data-ws-path="/ws/lab/default/terminal/" data-host="k8s-master"' in html
+    assert '<option value="external">external</option>' in html
+    assert '<time id="clock" datetime="2026-12-01T09:00:00Z">' in html
+    assert client.get("/lab/").status_code == 200            # the same lab again
+    assert client.get("/lab/mini/?profile=minikube").status_code == 200
+    assert sorted(Lab.objects.values_list("name", "profile")) == [("default", "kubeadm"), ("mini", "minikube")]
+    assert client.session["labs"] == ["default", "mini"]
+
+
+@pytest.mark.django_db
+def test_the_lab_page_refuses_an_unknown_profile_and_the_home_page_links_to_it(client):
+    assert client.get("/lab/?profile=bogus").status_code == 404
+    assert not Lab.objects.exists()
+    assert '<a class="start" href="/lab/">' in client.get("/").content.decode()
