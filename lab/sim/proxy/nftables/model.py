@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Iterable
+from collections.abc import Mapping
+from typing import Any, Callable, Iterable, Iterator
 
 # -- small helpers -----------------------------------------------------------------------
 
@@ -420,6 +421,45 @@ class NftSet:
         return "\n".join(lines) + "\n"
 
 
+class Layered(Mapping):
+    """A read-only name -> object mapping in table order: the `head` objects
+    (the fixed part, in their order), then those `body_order()` yields (the
+    service ports', in theirs), found by name through `body`. A partial sync
+    copies `body` and changes a few names instead of rebuilding the order."""
+
+    def __init__(self, head: dict[str, Any], body: dict[str, Any], body_order: Callable[[], Iterable[Any]]):
+        self.head = head
+        self.body = body
+        self.body_order = body_order
+
+    def __getitem__(self, name: str) -> Any:
+        obj = self.head.get(name)
+        return obj if obj is not None else self.body[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        obj = self.head.get(name)
+        return obj if obj is not None else self.body.get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.head or name in self.body
+
+    def __len__(self) -> int:
+        return len(self.head) + len(self.body)
+
+    def values(self) -> Iterable[Any]:  # type: ignore[override]
+        yield from self.head.values()
+        yield from self.body_order()
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.head
+        for obj in self.body_order():
+            yield obj.name
+
+    def items(self) -> Iterable[tuple[str, Any]]:  # type: ignore[override]
+        for obj in self.values():
+            yield obj.name, obj
+
+
 @dataclass
 class Table:
     """A table: sets/maps and chains in creation order, plus dynamic set contents.
@@ -438,7 +478,10 @@ class Table:
 
     def base_chains(self, hook: str) -> list[Chain]:
         """The base chains on `hook`, in the order netfilter runs them (priority, then creation)."""
-        found = [c for c in self.chains.values() if c.base and c.base.hook == hook]
+        chains = self.chains
+        # a Layered mapping holds the base chains in its head
+        found = [c for c in (chains.head if isinstance(chains, Layered) else chains).values()
+                 if c.base and c.base.hook == hook]
         return sorted(found, key=lambda c: c.base.priority)  # type: ignore[union-attr]
 
     def listing(self, now: float = 0.0) -> str:

@@ -27,7 +27,7 @@ from typing import Any, Iterable
 from ..base import EndpointInfo, NodeContext, ProxyConfig, ProxyDigest, ServicePortInfo, ServicePortName
 from ..digest import categorize, uses_cluster_endpoints, uses_local_endpoints
 from . import chains as names
-from .model import (AnonSet, BaseHook, Chain, Dnat, Element, MarkMatch, MarkSet, Masquerade, Match,
+from .model import (AnonSet, BaseHook, Chain, Dnat, Element, Layered, MarkMatch, MarkSet, Masquerade, Match,
                     NftSet, NumgenVmap, Rule, SetMatch, SetUpdate, Table, Verdict, VmapLookup)
 
 FAMILY = "ip"
@@ -275,7 +275,8 @@ class NftablesRuleset:
     def __init__(self, node: NodeContext, g: _Globals, match_all_nodeports: bool, nodeport_ips: tuple[str, ...],
                  service_cidrs: tuple[str, ...], blocks: dict[ServicePortName, ServiceBlock],
                  dynamic: dict[str, dict[str, float]] | None = None,
-                 order: tuple[list[ServicePortName], list[str]] | None = None):
+                 order: tuple[list[ServicePortName], list[str]] | None = None,
+                 patch_from: tuple["NftablesRuleset", list[ServiceBlock], list[ServiceBlock]] | None = None):
         self.node = node
         self.globals = g
         self.match_all_nodeports = match_all_nodeports
@@ -289,6 +290,13 @@ class NftablesRuleset:
         self.now = 0.0
         self._dynamic = dynamic or {}
         self._table: Table | None = None
+        # a partial sync: (previous ruleset, its blocks replaced or removed, the blocks built)
+        self._patch_from = patch_from
+        self._partial = None if patch_from is None else (patch_from[1], patch_from[2])
+        # elements several service ports write (a Service's ports share its ClusterIP): how many
+        # write each; `_collided`: two of them differ, so the later one won
+        self._dups: dict[tuple[str, tuple[str, ...]], int] = {}
+        self._collided = False
 
     # -- the fixed part (setupNFTables) -------------------------------------------------------
     def _base_objects(self) -> tuple[list[NftSet], list[Chain], list[str]]:
@@ -376,26 +384,153 @@ class NftablesRuleset:
     # -- the table ---------------------------------------------------------------------------
     @property
     def table(self) -> Table:
-        """The assembled table (built on first use, then kept)."""
+        """The assembled table (built on first use, then kept): after a partial
+        sync, the previous table with the changed blocks swapped."""
         if self._table is None:
-            base_sets, base_chains, _ = self._base_objects()
-            t = Table(FAMILY, TABLE)
-            for s in base_sets:
-                t.sets[s.name] = s
-            for spn in self.order:
-                blk = self.blocks[spn]
-                for s in blk.sets:
-                    t.sets[s.name] = s
-                for set_name, el in blk.elements:
-                    t.sets[set_name].elements[el.key] = el
-            for c in base_chains:
-                t.chains[c.name] = c
-            for spn in self.order:
-                for c in self.blocks[spn].chains:
-                    t.chains[c.name] = c
-            t.dynamic = {k: v for k, v in self._dynamic.items() if k in t.sets}
-            self._table = t
+            t = self._patched() if self._patch_from is not None else None
+            self._table = t if t is not None else self._build()
+            self._patch_from = None
         return self._table
+
+    def _body(self, attr: str) -> Callable[[], Iterable[Any]]:
+        blocks, order = self.blocks, self.order
+
+        def walk() -> Iterable[Any]:
+            for spn in order:
+                yield from getattr(blocks[spn], attr)
+        return walk
+
+    def _build(self) -> Table:
+        base_sets, base_chains, _ = self._base_objects()
+        t = Table(FAMILY, TABLE)
+        head_sets = {s.name: s for s in base_sets}
+        body_sets: dict[str, NftSet] = {}
+        body_chains: dict[str, Chain] = {}
+        collided = False
+        dups: dict[tuple[str, tuple[str, ...]], int] = {}
+        for spn in self.order:
+            blk = self.blocks[spn]
+            for s in blk.sets:
+                body_sets[s.name] = s
+            for set_name, el in blk.elements:
+                elements = head_sets[set_name].elements
+                old = elements.get(el.key)
+                if old is not None:
+                    collided = collided or old != el
+                    dups[(set_name, el.key)] = dups.get((set_name, el.key), 1) + 1
+                elements[el.key] = el
+            for c in blk.chains:
+                body_chains[c.name] = c
+        self._collided, self._dups = collided, dups
+        t.sets = Layered(head_sets, body_sets, self._body("sets"))  # type: ignore[assignment]
+        t.chains = Layered({c.name: c for c in base_chains}, body_chains, self._body("chains"))  # type: ignore[assignment]
+        t.dynamic = {k: v for k, v in self._dynamic.items() if k in t.sets}
+        return t
+
+    def _patched(self) -> Table | None:
+        """The previous table with the blocks of this partial sync swapped in
+        (maps copied before they change), or None when that could differ from
+        a build from scratch (an element two service ports write)."""
+        prev, gone, fresh = self._patch_from  # type: ignore[misc]
+        pt = prev._table
+        if pt is None or prev._collided or not isinstance(pt.chains, Layered) or not isinstance(pt.sets, Layered):
+            return None
+        head_sets = dict(pt.sets.head)
+        copied: set[str] = set()
+
+        def writable(name: str) -> NftSet:
+            if name not in copied:
+                old = head_sets[name]
+                new = NftSet(old.name, old.types, flags=old.flags, timeout=old.timeout, comment=old.comment,
+                             is_map=old.is_map)
+                new.elements = dict(old.elements)
+                head_sets[name] = new
+                copied.add(name)
+            return head_sets[name]
+
+        dups = prev._dups
+        for blk in gone:
+            for set_name, el in blk.elements:
+                elements = writable(set_name).elements
+                n = dups.get((set_name, el.key), 1)
+                if n > 1:
+                    # another service port still writes the same element
+                    dups = dict(dups) if dups is prev._dups else dups
+                    if n == 2:
+                        del dups[(set_name, el.key)]
+                    else:
+                        dups[(set_name, el.key)] = n - 1
+                elif el.key in elements:
+                    del elements[el.key]
+        for blk in fresh:
+            for set_name, el in blk.elements:
+                elements = writable(set_name).elements
+                old = elements.get(el.key)
+                if old is not None:
+                    if old != el:
+                        return None
+                    dups = dict(dups) if dups is prev._dups else dups
+                    dups[(set_name, el.key)] = dups.get((set_name, el.key), 1) + 1
+                elements[el.key] = el
+        self._dups = dups
+        body_sets = dict(pt.sets.body)
+        body_chains = dict(pt.chains.body)
+        for blk in gone:
+            for s in blk.sets:
+                if body_sets.get(s.name) is s:
+                    del body_sets[s.name]
+            for c in blk.chains:
+                if body_chains.get(c.name) is c:
+                    del body_chains[c.name]
+        for blk in fresh:
+            for s in blk.sets:
+                body_sets[s.name] = s
+            for c in blk.chains:
+                body_chains[c.name] = c
+        t = Table(FAMILY, TABLE)
+        t.sets = Layered(head_sets, body_sets, self._body("sets"))  # type: ignore[assignment]
+        t.chains = Layered(pt.chains.head, body_chains, self._body("chains"))  # type: ignore[assignment]
+        t.dynamic = {k: v for k, v in self._dynamic.items() if k in t.sets}
+        return t
+
+    def restore_partial(self) -> str:
+        """The `nft -f` input of the sync that built this ruleset. After a
+        partial sync (kube-proxy's tryPartialSync) the fixed objects are
+        written again without flushing the maps, then the changed service
+        ports' chains, sets and elements, then what the old versions of
+        those service ports had that the new ones do not is deleted
+        (elements, affinity sets, chains); after a full sync, `transaction()`.
+
+        SIMPLIFICATION: kube-proxy flushes a stale chain and deletes it a sync
+        later; here it is flushed and deleted at once."""
+        if self._partial is None:
+            return self.transaction()
+        gone, fresh = self._partial
+        _, _, base = self._base_objects()
+        skip = {f"delete chain {PREFIX} {name}" for name, *_ in BASE_CHAINS}
+        out = [op for op in base if op not in skip and not op.startswith(("flush map ", "flush set "))
+               and not (op.startswith("add chain ") and op[len("add chain " + PREFIX) + 1:] in
+                        {n for n, *_ in BASE_CHAINS} and "{" not in op)]
+        fresh_ids = {id(b) for b in fresh}
+        for spn in self.order:
+            blk = self.blocks[spn]
+            if id(blk) in fresh_ids:
+                out.extend(_op_text(op) for op in blk.ops)
+        kept_elements = {(n, e.key) for b in fresh for n, e in b.elements}
+        kept_chains = {c.name for b in fresh for c in b.chains}
+        kept_sets = {x.name for b in fresh for x in b.sets}
+        for b in gone:
+            for n, e in b.elements:
+                if (n, e.key) not in kept_elements:
+                    out.append(f"delete element {PREFIX} {n} {{ {' . '.join(e.key)} }}")
+        for b in gone:
+            for c in b.chains:
+                if c.name not in kept_chains:
+                    out += [f"flush chain {PREFIX} {c.name}", f"delete chain {PREFIX} {c.name}"]
+            for x in b.sets:
+                if x.name not in kept_sets:
+                    out.append(f"delete set {PREFIX} {x.name}")
+        return "\n".join(out) + "\n"
 
     def transaction(self) -> str:
         """The `nft -f` input of a full sync into an empty table (what kube-proxy feeds nft)."""
@@ -482,6 +617,8 @@ class NftablesBackend:
             # partial sync: only the changed service ports are looked at
             blocks = dict(prev.blocks)
             order, keys = list(prev.order), list(prev.order_keys)
+            gone: list[ServiceBlock] = []
+            fresh: list[ServiceBlock] = []
             for spn in set(changed):
                 info = digest.services.get(spn)
                 old = blocks.pop(spn, None)
@@ -489,16 +626,23 @@ class NftablesBackend:
                     if old is not None:
                         i = bisect.bisect_left(keys, (str(spn), spn))
                         del order[i], keys[i]
+                        gone.append(old)
                     continue
                 eps = digest.endpoints.get(spn) or []
                 key = (info, tuple(eps))
                 blocks[spn] = old if old is not None and old.key == key else build_service_block(info, eps, g, key)
+                if blocks[spn] is not old:
+                    fresh.append(blocks[spn])
+                    if old is not None:
+                        gone.append(old)
                 if old is None:
                     i = bisect.bisect_left(keys, (str(spn), spn))
                     order.insert(i, spn)
                     keys.insert(i, (str(spn), spn))
+            if prev._table is None and prev._patch_from is not None:
+                prev.table          # patch the previous table now, so no chain of rulesets stays alive
             return NftablesRuleset(node, g, match_all, nodeport_ips, self.service_cidrs, blocks, dynamic,
-                                   (order, keys))
+                                   (order, keys), (prev, gone, fresh))
         prev_blocks = prev.blocks if prev is not None else {}
         blocks = {}
         for spn, info in digest.services.items():
