@@ -31,13 +31,29 @@ Tables (for tests, round trips and baselines).
 from __future__ import annotations
 
 import bisect
+import gc
 import math
+from contextlib import contextmanager
 import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 VERSION = "v1.8.9 (nf_tables)"
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Run a sync without the cyclic garbage collector: a big sync allocates
+    millions of small objects (rules, matches, chains), none of them cyclic
+    garbage, and each collection would traverse them all again."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 BUILTIN_CHAINS: dict[str, tuple[str, ...]] = {
     "raw": ("PREROUTING", "OUTPUT"),

@@ -29,7 +29,7 @@ from . import chains as cn
 from .baseline import baseline_tables
 from .evaluate import EvalContext, Packet, RecentState, Verdict, evaluate, run_hook
 from .model import (Chain, ChainDict, Rule, Table, _addr, addrtype, comment, conntrack, dnat, jump, mark_match, mark_or,
-                    mark_xor, masquerade, parse_save, proto_match, recent, reject, render_list, render_rules_spec,
+                    mark_xor, masquerade, no_gc, parse_save, proto_match, recent, reject, render_list, render_rules_spec,
                     render_save, statistic, Target, Match)
 
 LARGE_CLUSTER_ENDPOINTS_THRESHOLD = 1000
@@ -350,6 +350,13 @@ class IptablesBackend:
 
     # ------------------------------------------------------------ driver
     def sync(self, node: NodeContext, digest: ProxyDigest, config: ProxyConfig,
+             previous: IptablesRuleset | None = None,
+             changed: Iterable[ServicePortName] | None = None) -> IptablesRuleset:
+        """A sync (see _sync), run without the cyclic garbage collector (model.no_gc)."""
+        with no_gc():
+            return self._sync(node, digest, config, previous, changed)
+
+    def _sync(self, node: NodeContext, digest: ProxyDigest, config: ProxyConfig,
              previous: IptablesRuleset | None = None,
              changed: Iterable[ServicePortName] | None = None) -> IptablesRuleset:
         prev = previous if isinstance(previous, IptablesRuleset) else None

@@ -37,7 +37,7 @@ from ..base import EndpointInfo, NodeContext, ProxyConfig, ProxyDigest, ServiceP
 from ..iptables.baseline import baseline_tables
 from ..iptables.evaluate import EvalContext, Packet, TraceStep, Verdict
 from ..iptables.model import (Chain, Rule, Table, addrtype, comment, conntrack, jump, mark_match, mark_or,
-                              mark_xor, masquerade, render_list, render_rules_spec, render_save, Target)
+                              mark_xor, masquerade, no_gc, render_list, render_rules_spec, render_save, Target)
 from ..iptables.proxier import categorize
 from . import evaluate as ev
 from .model import (IPSET_INFO, IpSet, IpvsMatch, PhysdevMatch, RealServer, SetMatch, Stats, VirtualServer,
@@ -471,6 +471,13 @@ class IpvsBackend:
         self.flannel = flannel
 
     def sync(self, node: NodeContext, digest: ProxyDigest, config: ProxyConfig,
+             previous: IpvsRuleset | None = None,
+             changed: Iterable[ServicePortName] | None = None) -> IpvsRuleset:
+        """A sync (see _sync), run without the cyclic garbage collector (model.no_gc)."""
+        with no_gc():
+            return self._sync(node, digest, config, previous, changed)
+
+    def _sync(self, node: NodeContext, digest: ProxyDigest, config: ProxyConfig,
              previous: IpvsRuleset | None = None,
              changed: Iterable[ServicePortName] | None = None) -> IpvsRuleset:
         scheduler = config.ipvs_scheduler or "rr"

@@ -26,6 +26,7 @@ from typing import Any, Iterable
 
 from ..base import EndpointInfo, NodeContext, ProxyConfig, ProxyDigest, ServicePortInfo, ServicePortName
 from ..digest import categorize, uses_cluster_endpoints, uses_local_endpoints
+from ..iptables.model import no_gc
 from . import chains as names
 from .model import (AnonSet, BaseHook, Chain, Dnat, Element, Layered, MarkMatch, MarkSet, Masquerade, Match,
                     NftSet, NumgenVmap, Rule, SetMatch, SetUpdate, Table, Verdict, VmapLookup)
@@ -387,8 +388,9 @@ class NftablesRuleset:
         """The assembled table (built on first use, then kept): after a partial
         sync, the previous table with the changed blocks swapped."""
         if self._table is None:
-            t = self._patched() if self._patch_from is not None else None
-            self._table = t if t is not None else self._build()
+            with no_gc():
+                t = self._patched() if self._patch_from is not None else None
+                self._table = t if t is not None else self._build()
             self._patch_from = None
         return self._table
 
@@ -595,6 +597,12 @@ class NftablesBackend:
         self.service_cidrs = tuple(service_cidrs)
 
     def sync(self, node: NodeContext, digest: ProxyDigest, config: ProxyConfig,
+             previous: Any | None = None, changed: Iterable[ServicePortName] | None = None) -> NftablesRuleset:
+        """A sync (see _sync), run without the cyclic garbage collector (model.no_gc)."""
+        with no_gc():
+            return self._sync(node, digest, config, previous, changed)
+
+    def _sync(self, node: NodeContext, digest: ProxyDigest, config: ProxyConfig,
              previous: Any | None = None, changed: Iterable[ServicePortName] | None = None) -> NftablesRuleset:
         local_cidr = config.cluster_cidr or digest.cluster_cidr
         g = _Globals(node.name, node.ip, _cidr(local_cidr) if local_cidr else "", config.masquerade_all,
