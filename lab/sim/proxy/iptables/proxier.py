@@ -153,6 +153,18 @@ class _Block:
         return self._sig
 
 
+@dataclass
+class _SharedTexts:
+    """Restore-input lines of the shared chains: every port's filter lines,
+    every port's KUBE-SERVICES/KUBE-NODEPORTS lines (port i's at
+    tops[offsets[i]:offsets[i+1]]), and port positions."""
+
+    filter: str
+    tops: str
+    offsets: list[int]
+    pos: dict[ServicePortName, int]
+
+
 @dataclass(frozen=True)
 class _Opts:
     node: str
@@ -182,6 +194,7 @@ class IptablesRuleset:
         self._ep_total = -1
         self._partial: tuple[list[_Block], list[str]] | None = None
         self._fixed_written: dict[str, list[tuple[str, Rule]]] = {}
+        self._shared: _SharedTexts | None = None
 
     # ------------------------------------------------------------ evaluation
     def evaluate(self, table: str, chain: str, packet: Packet, ctx: EvalContext) -> Verdict:
@@ -229,23 +242,43 @@ class IptablesRuleset:
                 names.extend(stale)
             out.extend(f":{n} - [0:0]\n" for n in names)
             out.extend(f"-A {c} {r.written_args()}\n" for c, r in self._fixed_written.get(f"{tname}_head", []))
+            shared = self._shared_texts()
             if tname == "filter":
-                out.extend(b.texts()[0] for b in blocks)
+                out.append(shared.filter)
             elif written is None:
                 for b in blocks:
                     t = b.texts()
                     out.append(t[1])
                     out.append(t[2])
             else:
-                for b in blocks:
-                    out.append(b.texts()[1])
-                    if id(b) in written:
-                        out.append(b.texts()[2])
+                # KUBE-SERVICES / KUBE-NODEPORTS lines of every port, each changed
+                # port's chain lines right after its own
+                tops, offsets, pos = shared.tops, shared.offsets, shared.pos
+                at = 0
+                for i, b in sorted((pos[b.key[0].name], b) for b in only if b.key[0].name in pos):
+                    end = offsets[i + 1]
+                    out.append(tops[at:end])
+                    out.append(b.texts()[2])
+                    at = end
+                out.append(tops[at:])
             out.extend(f"-A {c} {r.written_args()}\n" for c, r in self._fixed_written.get(f"{tname}_tail", []))
             if tname == "nat":
                 out.extend(f"-X {n}\n" for n in stale)
             out.append("COMMIT\n")
         return "".join(out)
+
+    def _shared_texts(self) -> "_SharedTexts":
+        """The service ports' lines in the shared chains, joined once per set of
+        dispatch rules (a partial sync that changed none of them keeps them)."""
+        if self._shared is None:
+            blocks = [self._blocks[spn] for spn in self._order]
+            texts = [b.texts() for b in blocks]
+            offsets = [0]
+            for t in texts:
+                offsets.append(offsets[-1] + len(t[1]))
+            self._shared = _SharedTexts("".join(t[0] for t in texts), "".join(t[1] for t in texts), offsets,
+                                        {spn: i for i, spn in enumerate(self._order)})
+        return self._shared
 
     def render(self, tool: str, args: list[str], now: datetime | None = None) -> tuple[str, str, int]:
         """`iptables-save [-t T] [-c]`, `iptables [-t T] -L|-S [CHAIN] [-n] [-v] [-x] [--line-numbers]`."""
@@ -409,7 +442,9 @@ class IptablesBackend:
         # Per-service nat chains: on a partial sync unchanged ones keep their
         # Chain objects (and counters); everything else is rewritten.
         if partial:
-            gone = [b for spn, b in old_blocks.items() if blocks.get(spn) is not b]
+            assert changed_set is not None
+            gone = [old_blocks[spn] for spn in changed_set
+                    if spn in old_blocks and blocks.get(spn) is not old_blocks[spn]]
         else:
             gone = list(old_blocks.values())
         for b in gone:
@@ -425,6 +460,10 @@ class IptablesBackend:
             b.dispatch_signature() == old_blocks[b_spn].dispatch_signature()
             for b_spn, b in ((k, blocks[k]) for k in changed_set if k in blocks) if b_spn in old_blocks)
         self._fixed(rs, opts, blocks, order, prev if same_shared else None)
+        if same_shared and prev is not None and prev._shared is not None and all(
+                b.texts()[:2] == old_blocks[b.key[0].name].texts()[:2] for b in fresh
+                if b.key[0].name in old_blocks):
+            rs._shared = prev._shared      # the same ports in the same order, the same dispatch lines
         self._ensure_jumps(tables)
         return rs
 
