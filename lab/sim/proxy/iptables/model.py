@@ -120,6 +120,8 @@ class Match:
         m, g = self.module, self.get
         if m == "comment":
             return f"-m comment --comment {_quote(g('comment'))}"
+        if m in ("tcp", "udp", "sctp") and not self.opts:
+            return "-m " + m
         if m in ("tcp", "udp", "sctp"):
             out = f"-m {m}"
             if g("sport") is not None:
@@ -355,7 +357,8 @@ class Rule:
                 parts.append(("! -o " if self.out_inv else "-o ") + self.out_if)
             if self.proto:
                 parts.append(("! -p " if self.proto_inv else "-p ") + self.proto)
-            parts.extend(m.save() for m in self.matches)
+            for m in self.matches:
+                parts.append(m.save())
             t = self.target.save()
             if t:
                 parts.append(t)

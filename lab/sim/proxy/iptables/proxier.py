@@ -725,6 +725,7 @@ class IptablesBackend:
                 proto="tcp", matches=(comment(text), proto_match("tcp", hc)), target=Target("ACCEPT"))))
 
         w = b.nat_written
+        sep_names: dict[str, str] = {}
 
         def add_chain(cname: str) -> None:
             b.chain_order.append(cname)
@@ -787,14 +788,14 @@ class IptablesBackend:
 
         if uses_cluster_chain:
             add_chain(svc_chain)
-            self._svc_to_eps(add, name, proto, svc, svc_chain, cluster_eps, o)
+            self._svc_to_eps(add, name, proto, svc, svc_chain, cluster_eps, o, sep_names)
         if uses_local_chain:
             add_chain(svl_chain)
-            self._svc_to_eps(add, name, proto, svc, svl_chain, local_eps, o)
+            self._svc_to_eps(add, name, proto, svc, svl_chain, local_eps, o, sep_names)
 
         for ep in reachable:
             addr = cn.join_host_port(ep.ip, ep.port)
-            sep = cn.sep_chain(name, proto, addr)
+            sep = sep_names.get(addr) or cn.sep_chain(name, proto, addr)
             add_chain(sep)
             cw, cm = _comment_args(name, o.large)
             add(sep, _mk(f"{cw}-s {ep.ip} -j KUBE-MARK-MASQ", src=_addr(ep.ip), matches=cm,
@@ -808,10 +809,16 @@ class IptablesBackend:
 
     @staticmethod
     def _svc_to_eps(add, name: str, proto: str, svc: ServicePortInfo, chain: str,
-                    eps: list[EndpointInfo], o: _Opts) -> None:
-        """writeServiceToEndpointRules."""
-        seps = [(cn.join_host_port(e.ip, e.port), None) for e in eps]
-        seps = [(a, cn.sep_chain(name, proto, a)) for a, _ in seps]
+                    eps: list[EndpointInfo], o: _Opts, sep_names: dict[str, str] | None = None) -> None:
+        """writeServiceToEndpointRules (`sep_names`: the block's KUBE-SEP names by ip:port, filled in)."""
+        names = {} if sep_names is None else sep_names
+        seps = []
+        for e in eps:
+            a = cn.join_host_port(e.ip, e.port)
+            sep = names.get(a)
+            if sep is None:
+                sep = names[a] = cn.sep_chain(name, proto, a)
+            seps.append((a, sep))
         if svc.session_affinity_seconds:
             for addr, sep in seps:
                 cw, cm = _comment_args(f"{name} -> {addr}", o.large)
