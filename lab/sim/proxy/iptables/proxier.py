@@ -67,6 +67,27 @@ JUMPS = (
 )
 
 
+# immutable rule parts many rules share (Match and Target are frozen)
+_TO_MASQ = jump("KUBE-MARK-MASQ")
+_BARE_PROTO: dict[str, Match] = {}
+_STATISTIC: dict[str, Match] = {}
+
+
+def _bare_proto(proto: str) -> Match:
+    m = _BARE_PROTO.get(proto)
+    if m is None:
+        m = _BARE_PROTO[proto] = Match(proto)
+    return m
+
+
+def _statistic(p: str) -> Match:
+    """`-m statistic --mode random --probability p` (p as kube-proxy writes it)."""
+    m = _STATISTIC.get(p)
+    if m is None:
+        m = _STATISTIC[p] = statistic(float(p))
+    return m
+
+
 def _q(text: str) -> str:
     """kube-proxy quotes comments that contain spaces itself (fmt `"%s ..."`)."""
     return f'"{text}"' if " " in text else text
@@ -741,17 +762,17 @@ class IptablesBackend:
             base = dict(dst=_addr(svc.cluster_ip), proto=proto)
             ms = (comment(text), proto_match(proto, port))
             if o.masquerade_all:
-                add(internal_chain, _mk(f"{head} -j KUBE-MARK-MASQ", matches=ms, target=jump("KUBE-MARK-MASQ"), **base))
+                add(internal_chain, _mk(f"{head} -j KUBE-MARK-MASQ", matches=ms, target=_TO_MASQ, **base))
             elif o.local_detector:
                 add(internal_chain, _mk(f"{head} ! -s {o.local_detector} -j KUBE-MARK-MASQ", src=o.local_detector,
-                                        src_inv=True, matches=ms, target=jump("KUBE-MARK-MASQ"), **base))
+                                        src_inv=True, matches=ms, target=_TO_MASQ, **base))
 
         if uses_ext_chain:
             add_chain(ext_chain)
             if not ext_local:
                 t = f"masquerade traffic for {name} external destinations"
                 add(ext_chain, _mk(f'-m comment --comment "{t}" -j KUBE-MARK-MASQ', matches=(comment(t),),
-                                   target=jump("KUBE-MARK-MASQ")))
+                                   target=_TO_MASQ))
             else:
                 if o.local_detector:
                     t = f"pod traffic for {name} external destinations"
@@ -759,7 +780,7 @@ class IptablesBackend:
                                        src=o.local_detector, matches=(comment(t),), target=jump(svc_chain)))
                 t = f"masquerade LOCAL traffic for {name} external destinations"
                 add(ext_chain, _mk(f'-m comment --comment "{t}" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ',
-                                   matches=(comment(t), addrtype(src_type="LOCAL")), target=jump("KUBE-MARK-MASQ")))
+                                   matches=(comment(t), addrtype(src_type="LOCAL")), target=_TO_MASQ))
                 t = f"route LOCAL traffic for {name} external destinations"
                 add(ext_chain, _mk(f'-m comment --comment "{t}" -m addrtype --src-type LOCAL -j {svc_chain}',
                                    matches=(comment(t), addrtype(src_type="LOCAL")), target=jump(svc_chain)))
@@ -799,12 +820,12 @@ class IptablesBackend:
             add_chain(sep)
             cw, cm = _comment_args(name, o.large)
             add(sep, _mk(f"{cw}-s {ep.ip} -j KUBE-MARK-MASQ", src=_addr(ep.ip), matches=cm,
-                         target=jump("KUBE-MARK-MASQ")))
+                         target=_TO_MASQ))
             rw, rm = "", ()
             if svc.session_affinity_seconds:
                 rw, rm = f"-m recent --name {sep} --set ", (recent(sep, "set"),)
             add(sep, _mk(f"{cw}{rw}-m {proto} -p {proto} -j DNAT --to-destination {addr}", proto=proto,
-                         matches=cm + rm + (Match(proto),), target=dnat(addr)))
+                         matches=cm + rm + (_bare_proto(proto),), target=dnat(addr)))
         return b
 
     @staticmethod
@@ -831,7 +852,7 @@ class IptablesBackend:
             if i < n - 1:
                 p = f"{1.0 / (n - i):.10f}"
                 add(chain, _mk(f"{cw}-m statistic --mode random --probability {p} -j {sep}",
-                               matches=cm + (statistic(float(p)),), target=jump(sep)))
+                               matches=cm + (_statistic(p),), target=jump(sep)))
             else:
                 add(chain, _mk(f"{cw}-j {sep}", matches=cm, target=jump(sep)))
 
