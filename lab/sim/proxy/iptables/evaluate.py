@@ -24,6 +24,7 @@ import ipaddress
 import random
 from dataclasses import dataclass, field, replace
 from bisect import bisect_left
+from functools import lru_cache
 from typing import Any, Callable
 
 from .model import Rule, Table
@@ -156,11 +157,14 @@ def _candidates(idx: tuple[list[int], dict[tuple, list[int]]], pkt: "Packet") ->
     return sorted([*always, *a, *b])
 
 
+@lru_cache(maxsize=4096)
 def _net(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     return ipaddress.ip_network(text, strict=False)
 
 
+@lru_cache(maxsize=65536)
 def _in(addr: str, cidr: str) -> bool:
+    """Is `addr` in `cidr` (pure, so remembered: the same few pairs come back on every walk)."""
     if cidr.endswith("/32") or cidr.endswith("/128"):
         return addr == cidr.rsplit("/", 1)[0]
     return ipaddress.ip_address(addr) in _net(cidr)

@@ -301,8 +301,7 @@ class IpvsRuleset:
 
     def ipvs_state(self) -> dict[str, Any]:
         """The kernel's IPVS table as plain data (virtual/real server counters, connections)."""
-        state = self.to_state()
-        return {"ipvs": state["ipvs"], "conns": state["conns"]}
+        return {"ipvs": self._vs_states(), "conns": self.state.to_state()}
 
     def close(self, packet: Packet, now: float) -> None:
         """The client closed the connection `packet` belongs to (TCP: to TIME_WAIT)."""
@@ -394,8 +393,10 @@ class IpvsRuleset:
     def _vs_states(self) -> dict[str, Any]:
         """Every virtual server's counters by key (in table order). Only those
         a sync, a packet or a timer touched since the last call are read again;
-        the dict returned is new each time and never changed afterwards."""
+        the dict returned is never changed afterwards (a change makes a new one)."""
         cache, dirty, services = self._vs_cache, self._vs_dirty, self.services
+        if cache is not None and dirty is not None and not dirty and len(cache) == len(services):
+            return cache
         if cache is not None and dirty is not None and len(cache) == len(services) \
                 and all(k in cache or k not in services for k in dirty):
             vss = dict(cache)
@@ -408,7 +409,7 @@ class IpvsRuleset:
         if len(vss) != len(services):
             vss = {key: self._vs_state(vs) for key, vs in services.items()}
         self._vs_cache, self._vs_dirty = vss, set()
-        return dict(vss)
+        return vss
 
     def load_state(self, state: dict) -> None:
         for key, val in state.get("counters", {}).items():

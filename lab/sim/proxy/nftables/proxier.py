@@ -508,6 +508,7 @@ class NftablesRuleset:
         if self._partial is None:
             return self.transaction()
         gone, fresh = self._partial
+        gone = sorted(gone, key=lambda b: str(b.key[0].name))     # service port name order
         _, _, base = self._base_objects()
         skip = {f"delete chain {PREFIX} {name}" for name, *_ in BASE_CHAINS}
         out = [op for op in base if op not in skip and not op.startswith(("flush map ", "flush set "))
