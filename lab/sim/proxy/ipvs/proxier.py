@@ -28,6 +28,7 @@ changed.
 """
 from __future__ import annotations
 
+import bisect
 import ipaddress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -92,6 +93,11 @@ def node_addresses(node: NodeContext) -> list[str]:
     return out
 
 
+def _ip_key(ip: str) -> tuple[int, int]:
+    a = ipaddress.ip_address(ip)
+    return a.version, int(a)
+
+
 def _sort_ips(ips: Iterable[str]) -> list[str]:
     return sorted(set(ips), key=lambda a: ipaddress.ip_address(a))
 
@@ -149,6 +155,7 @@ class IpvsRuleset:
         # ones to look at again (None: all)
         self._vs_cache: dict[str, Any] | None = None
         self._local_cache: tuple | None = None
+        self._addr_keys: list[tuple[int, int]] | None = None    # _ip_key of kube_ipvs0_addresses, when kept
         self._vs_dirty: set[str] | None = None
 
     # ------------------------------------------------------------ facts
@@ -538,7 +545,9 @@ class IpvsBackend:
         sets = rs.sets
         for name, stype, text in IPSET_INFO:
             sets[name] = IpSet(name, stype, text, set(counts[name]), initval_for(node.name, name))
-        rs.kube_ipvs0_addresses = _sort_ips(bound)
+        pairs = sorted((_ip_key(a), a) for a in bound)
+        rs.kube_ipvs0_addresses = [a for _, a in pairs]
+        rs._addr_keys = [k for k, _ in pairs]
         rs._counts, rs._vs_count, rs._nna = counts, vs_count, no_node_access
 
         # IPVS table: keep existing virtual/real servers (counters, connections).
@@ -648,9 +657,23 @@ class IpvsBackend:
         addrs = prev.kube_ipvs0_addresses
         if "KUBE-IPVS-IPS" in copied:
             before, after = prev._counts["KUBE-IPVS-IPS"], counts["KUBE-IPVS-IPS"]
-            if any((ip in before) != (ip in after) for b in gone + fresh for ip in b.bind):
-                addrs = _sort_ips(after)
+            flips = {ip for b in gone + fresh for ip in b.bind if (ip in before) != (ip in after)}
+            if flips:
+                # kube-ipvs0's sorted addresses: the few that come or go, by bisect
+                addrs = list(addrs)
+                keys = [_ip_key(a) for a in addrs] if prev._addr_keys is None else list(prev._addr_keys)
+                for ip in sorted(flips, key=_ip_key):
+                    k = _ip_key(ip)
+                    i = bisect.bisect_left(keys, k)
+                    if ip in after:
+                        keys.insert(i, k)
+                        addrs.insert(i, ip)
+                    elif i < len(keys) and addrs[i] == ip:
+                        del keys[i], addrs[i]
+                rs._addr_keys = keys
         rs.kube_ipvs0_addresses = addrs
+        if addrs is prev.kube_ipvs0_addresses:
+            rs._addr_keys = prev._addr_keys
         new_count = dict(vs_count)
         for k in keys_gone:
             del new_count[k]
