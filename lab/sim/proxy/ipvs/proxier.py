@@ -157,6 +157,9 @@ class IpvsRuleset:
         self._local_cache: tuple | None = None
         self._addr_keys: list[tuple[int, int]] | None = None    # _ip_key of kube_ipvs0_addresses, when kept
         self._vs_dirty: set[str] | None = None
+        # whether `_vs_cache` is this ruleset's alone (a partial sync shares its
+        # predecessor's until the first change, which copies it once)
+        self._vs_owned = False
 
     # ------------------------------------------------------------ facts
     @property
@@ -399,14 +402,17 @@ class IpvsRuleset:
 
     def _vs_states(self) -> dict[str, Any]:
         """Every virtual server's counters by key (in table order). Only those
-        a sync, a packet or a timer touched since the last call are read again;
-        the dict returned is never changed afterwards (a change makes a new one)."""
+        a sync, a packet or a timer touched since the last call are read again.
+        The dict returned is the live table: a later call on this ruleset updates
+        it in place (callers keep it as the current state, as the dataplane's
+        mirror does); one shared with the ruleset a partial sync started from
+        is copied before its first change."""
         cache, dirty, services = self._vs_cache, self._vs_dirty, self.services
         if cache is not None and dirty is not None and not dirty and len(cache) == len(services):
             return cache
         if cache is not None and dirty is not None and len(cache) == len(services) \
                 and all(k in cache or k not in services for k in dirty):
-            vss = dict(cache)
+            vss = cache if self._vs_owned else dict(cache)
             for k in dirty:
                 vs = services.get(k)
                 if vs is not None:
@@ -415,7 +421,7 @@ class IpvsRuleset:
             vss = {key: self._vs_state(vs) for key, vs in services.items()}
         if len(vss) != len(services):
             vss = {key: self._vs_state(vs) for key, vs in services.items()}
-        self._vs_cache, self._vs_dirty = vss, set()
+        self._vs_cache, self._vs_dirty, self._vs_owned = vss, set(), True
         return vss
 
     def load_state(self, state: dict) -> None:
@@ -709,7 +715,8 @@ class IpvsBackend:
             rs.services = {k: services[k] for b in blocks.values()
                            for k in (f"{s.protocol}/{s.ip}:{s.port}" for s in b.vss)}
         touched = fresh_set | set(prev._drain_specs) | gone_set
-        rs._vs_cache = prev._vs_cache
+        rs._vs_cache, rs._vs_owned = prev._vs_cache, False
+        prev._vs_owned = False
         rs._vs_dirty = None if prev._vs_dirty is None else prev._vs_dirty | touched
         rs._partial = (gone, fresh)
         return True
