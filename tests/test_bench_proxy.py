@@ -19,7 +19,7 @@ def test_proxy_bench_json_lines(mode):
     assert proxy.run(5, 2, mode, kernel=False, out=out) == 0
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     figures = [r["figure"] for r in rows]
-    assert figures[:2] == ["full_sync", "resync_one"] and "peak_memory" in figures
+    assert figures[:3] == ["full_sync", "resync_one", "resync_add_one"] and "peak_memory" in figures
     for row in rows:
         assert set(row) == {"figure", "value", "unit", "mode", "services"}
         assert row["mode"] == mode and row["services"] == 5

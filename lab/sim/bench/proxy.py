@@ -14,6 +14,11 @@ settling in between), then measures for one node:
   would write for it (iptables: `restore_partial()`, the partial
   iptables-restore input; other modes: their `restore_partial()` when they
   have one, else the full rendering above); the best of `REPEATS` changes.
+- resync_add_one (s): on the ruleset after resync_one, a new ClusterIP
+  Service and its EndpointSlice (one endpoint on this node) are created;
+  timed as resync_one: the sync with changed=[the new service port] plus
+  its partial restore text; the best of `REPEATS` additions (a new Service
+  each time).
 - trace_packet (s), rules_evaluated: one connection from the node to a
   ClusterIP walked by the dataplane through the synced rules (best of 3).
 - peak_memory (MB): tracemalloc peak over one more full sync + render and
@@ -192,6 +197,30 @@ def run(services: int, endpoints: int, mode: str, kernel: bool, out: Any = None)
         ruleset, elapsed = change_one(ruleset)
         best = elapsed if best is None else min(best, elapsed)
     emit("resync_one", round(best, 6), "s", mode, services, out)
+
+    def add_one(rs: Any, k: int) -> tuple[Any, float]:
+        mark = tracker.seq
+        name = f"svc-add-{k}"
+        world.api.create({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "default"},
+                          "spec": {"clusterIP": f"10.100.0.{k + 1}",
+                                   "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080}]}})
+        world.api.create({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
+                          "metadata": {"name": f"{name}-bench", "namespace": "default",
+                                       "labels": {"kubernetes.io/service-name": name}},
+                          "endpoints": [{"addresses": [f"10.244.251.{k + 1}"], "conditions": {"ready": True},
+                                         "nodeName": NODE}],
+                          "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]})
+        started = time.perf_counter()
+        changed = tracker.changes_since(mark)
+        rs = backend.sync(node, digest, config, rs, changed)
+        _partial_text(rs, mode)
+        return rs, time.perf_counter() - started
+
+    best = None
+    for k in range(REPEATS):
+        ruleset, elapsed = add_one(ruleset, k)
+        best = elapsed if best is None else min(best, elapsed)
+    emit("resync_add_one", round(best, 6), "s", mode, services, out)
     rendered = _render_all(ruleset, mode)
     if services:
         elapsed, evaluated = trace_packet(world, ruleset, f"10.96.{128 + (services - 1) // 256}.{(services - 1) % 256}")
