@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .jsonpath import go_quote, go_v_float
+from .jsonpath import basic_kind, go_quote, go_v_float
 from .yamlout import compact_json
 
 
@@ -477,23 +477,11 @@ def _truth(v: Any) -> bool:
     return True
 
 
-def _basic(v: Any) -> str:
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int):
-        return "int"
-    if isinstance(v, float):
-        return "float"
-    if isinstance(v, str):
-        return "string"
-    return "other"
-
-
 def _eq(a: Any, *bs: Any) -> bool:
     if a is MISSING or any(b is MISSING for b in bs):
         raise TemplateError("missing argument for comparison" if not bs else "invalid type for comparison")
     for b in bs:
-        ka, kb = _basic(a), _basic(b)
+        ka, kb = basic_kind(a), basic_kind(b)
         if ka == "other" or kb == "other":
             if a is None or b is None:
                 if a is b:
@@ -508,7 +496,7 @@ def _eq(a: Any, *bs: Any) -> bool:
 
 
 def _lt(a: Any, b: Any) -> bool:
-    ka, kb = _basic(a), _basic(b)
+    ka, kb = basic_kind(a), basic_kind(b)
     if ka in ("bool", "other") or kb in ("bool", "other"):
         raise TemplateError("invalid type for comparison")
     if ka != kb:
@@ -527,7 +515,7 @@ def _len(v: Any) -> int:
 def _type_name(v: Any) -> str:
     if v is None or v is MISSING:
         return "<nil>"
-    return {"bool": "bool", "int": "int64", "float": "float64", "string": "string"}.get(_basic(v)) or (
+    return {"bool": "bool", "int": "int64", "float": "float64", "string": "string"}.get(basic_kind(v)) or (
         "map[string]interface {}" if isinstance(v, dict) else "[]interface {}")
 
 

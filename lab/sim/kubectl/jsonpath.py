@@ -605,7 +605,8 @@ class JSONPath:
         return " ".join(parts)
 
 
-def _kind(v: Any) -> str:
+def basic_kind(v: Any) -> str:
+    """The Go basic kind of a decoded JSON value, for comparisons (jsonpath filters, template eq/lt)."""
     if isinstance(v, bool):
         return "bool"
     if isinstance(v, int):
@@ -619,7 +620,7 @@ def _kind(v: Any) -> str:
 
 def _compare(op: str, left: Any, right: Any) -> bool:
     """text/template's eq/ne/lt/... as jsonpath's copy of them compares."""
-    lk, rk = _kind(left), _kind(right)
+    lk, rk = basic_kind(left), basic_kind(right)
     if op in ("==", "!="):
         if lk == "other" or rk == "other":
             if left is None or right is None or isinstance(left, (dict, list)) or isinstance(right, (dict, list)):
