@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..api import resources
-from ..api.errors import StatusError
 from ..api.resources import Resource
 from .errors import KubectlError, UsageError
 from .flags import GLOBAL_FLAGS, Flag, Parsed
@@ -194,7 +193,7 @@ class Invocation:
             raise KubectlError(f'the server doesn\'t have a resource type "{text}"')
         return res
 
-    def targets(self, args: list[str], *, allow_all_of_type: bool = True) -> list[Target]:
+    def targets(self, args: list[str]) -> list[Target]:
         """`TYPE`, `TYPE NAME...`, `TYPE/NAME...`, `TYPE1,TYPE2 [NAME...]`."""
         if not args:
             return []
@@ -215,31 +214,13 @@ class Invocation:
         types = [self.resolve_type(t) for t in args[0].split(",") if t]
         names = args[1:]
         if names:
-            if len(types) > 1:
-                return [Target(t, n) for t in types for n in names]
-            return [Target(types[0], n) for n in names]
-        if not allow_all_of_type:
-            return [Target(t, None) for t in types]
+            return [Target(t, n) for t in types for n in names]
         return [Target(t, None) for t in types]
 
 
 def _no_match_message(obj: dict[str, Any], source: str) -> str:
     meta = obj.get("metadata") or {}
     api_version = obj.get("apiVersion", "")
-    group, _, version = api_version.rpartition("/")
     return (f'resource mapping not found for name: "{meta.get("name", "")}" namespace: '
             f'"{meta.get("namespace", "")}" from "{source}": no matches for kind "{obj.get("kind", "")}" '
             f'in version "{api_version}"\nensure CRDs are installed first')
-
-
-def object_ref(res: Resource, name: str) -> str:
-    """`service/nginx`, `deployment.apps/nginx`: how kubectl names an object."""
-    return f"{res.kind_prefix}/{name}"
-
-
-def dry_run_suffix(strategy: str) -> str:
-    return {"client": " (dry run)", "server": " (server dry run)"}.get(strategy, "")
-
-
-def status_error_for(exc: Exception) -> StatusError | None:
-    return exc if isinstance(exc, StatusError) else None
