@@ -21,11 +21,16 @@ def test_kubernetes_basics_exec_curl_localhost():
     w = _world("minikube", "kubectl create deployment kubernetes-bootcamp "
                            "--image=gcr.io/google-samples/kubernetes-bootcamp:v1")
     pod = _bootcamp(w)
+    # the tutorial's old form: kubectl 1.31 and later refuse it (real kubectl 1.32.4's text)
     r = w.run(f"export POD_NAME={pod}; kubectl exec -ti $POD_NAME curl localhost:8080")
-    # a raw terminal: CRLF line ends; the deprecated form warns on stderr
-    assert r.stdout == f"Hello Kubernetes bootcamp! | Running on: {pod} | v=1\r\n"
-    assert r.stderr == ("kubectl exec [POD] [COMMAND] is DEPRECATED and will be removed in a future version. "
-                        "Use kubectl exec [POD] -- [COMMAND] instead.\n")
+    assert (r.stdout, r.status) == ("", 1)
+    assert r.stderr == ("error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\n"
+                        "See 'kubectl exec -h' for help and examples\n")
+    r = w.run(f"kubectl exec -q {pod} curl localhost:8080")
+    assert r.stderr.startswith("error: exec [POD] [COMMAND] is not supported anymore.")
+    r = w.run(f"kubectl exec -ti {pod} -- curl localhost:8080")
+    # a raw terminal: CRLF line ends
+    assert (r.stdout, r.stderr) == (f"Hello Kubernetes bootcamp! | Running on: {pod} | v=1\r\n", "")
     r = w.run(f"kubectl exec {pod} -- curl -s localhost:8080")
     assert (r.stdout, r.stderr) == (f"Hello Kubernetes bootcamp! | Running on: {pod} | v=1\n", "")
     log = w.run(f"kubectl logs {pod}").stdout.splitlines()

@@ -20,8 +20,8 @@ from .base import Invocation, subcommand
 from .errors import KubectlError
 from .flags import Flag, Parsed
 
-DEPRECATED = ("kubectl exec [POD] [COMMAND] is DEPRECATED and will be removed in a future version. "
-              "Use kubectl exec [POD] -- [COMMAND] instead.\n")
+#: kubectl 1.31 removed the old form `exec POD COMMAND` (it had warned since 1.x)
+NOT_SUPPORTED = "exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead"
 SHELLS = {"sh", "bash", "ash", "/bin/sh", "/bin/bash", "/bin/ash"}
 
 
@@ -76,9 +76,7 @@ def run_exec(inv: Invocation, parsed: Parsed) -> int:
     if at_dash > -1:
         command = args[at_dash:]
     elif len(args) > 1:
-        if not quiet:
-            inv.err(DEPRECATED)
-        command = args[1:]
+        raise inv.usage_error(NOT_SUPPORTED)
     else:
         command = []
     if not resource:
