@@ -11,6 +11,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..net import recording
+from . import journal
 from .context import Input, TerminalSink
 from .interp import (AbortLine, ExitShell, Interrupted, LoopControl, ReturnFromFunction, Shell, ShellState,
                      incomplete_message, syntax_message)
@@ -19,6 +21,8 @@ from .parser import Parser, as_line
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/root/bin"
 DEFAULT_LOOP_BUDGET = 1000
+#: ids of worlds with a journaled line running (nested sessions record nothing)
+_JOURNALING: set[int] = set()
 
 
 @dataclass
@@ -121,11 +125,32 @@ class ShellSession:
         self.iterations = 0
         if line.strip():
             self.history.append(line.rstrip("\n"))
-        status = self._run(line, stdin, out, err)
-        return Result(
+        if self._journaled():
+            with recording(self.world) as traces:
+                _JOURNALING.add(id(self.world))
+                try:
+                    status = self._run(line, stdin, out, err)
+                finally:
+                    _JOURNALING.discard(id(self.world))
+        else:
+            traces = None
+            status = self._run(line, stdin, out, err)
+        result = Result(
             stdout="".join(t for s, t in chunks if s == "out"),
             stderr="".join(t for s, t in chunks if s == "err"),
             status=status, chunks=chunks)
+        if traces is not None and line.strip():
+            journal.record(self.world, self.host_name, line, status, result.stderr, traces)
+        return result
+
+    def _journaled(self) -> bool:
+        """Lines typed on one of the world's hosts are journaled; a container's
+        shell (kubectl exec, a main process) and a line run inside another
+        journaled line are not (the outer line records their connections)."""
+        runtime = getattr(self.world, "runtime", None)
+        hosts = getattr(self.world, "hosts", None)
+        return (isinstance(runtime, dict) and hosts is not None and hosts.get(self.host_name) is self.host
+                and id(self.world) not in _JOURNALING)
 
     def _run(self, line: str, stdin: str, out: TerminalSink, err: TerminalSink) -> int:
         try:
