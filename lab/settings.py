@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "lab.labs",
+    "lab.lessons",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from lab.labs.models import Lab
 from lab.labs.persistence import DEFAULT_PROFILE, create_lab, load_world
+from lab.lessons.progress import LessonMismatch, lesson_for, start_lesson
 from lab.sim.profiles import available_profiles
 
 DEFAULT_LAB = "default"
@@ -41,13 +42,20 @@ def session_lab_for(request: HttpRequest, name: str, profile: str) -> Lab:
 @require_GET
 def lab_page(request: HttpRequest, name: str = DEFAULT_LAB) -> HttpResponse:
     """/lab/ and /lab/<name>/: the visitor's lab with a terminal on its
-    control plane. `?profile=` picks the cluster of a lab not created yet."""
+    control plane. `?profile=` picks the cluster of a lab not created yet;
+    `?lesson=SLUG` makes the lab follow a lesson (its profile, its files)."""
     if len(name) > Lab._meta.get_field("name").max_length:
         raise Http404("lab name too long")
-    profile = request.GET.get("profile") or DEFAULT_PROFILE
+    lesson = lesson_for(request.GET.get("lesson"))
+    profile = lesson.profile if lesson else request.GET.get("profile") or DEFAULT_PROFILE
     if profile not in available_profiles():
         raise Http404(f"unknown cluster profile {profile!r}")
     lab = session_lab_for(request, name, profile)
+    if lesson is not None:
+        try:
+            start_lesson(lab, lesson)
+        except LessonMismatch as e:
+            return HttpResponse(f"{e}\n", status=409, content_type="text/plain; charset=utf-8")
     world = load_world(lab)
     return render(request, "labs/lab.html", {
         "lab": lab,

@@ -2,9 +2,9 @@
 
 The terminal path calls it after each command; the Django layer keeps which
 steps have passed and when (a step stays done once its checks held, even
-if the learner later cleans up what it checked). A step without checks is
-a reading step: it passes when the next step does, so it never holds
-the learner back; evaluate() reports it as passed=None.
+if the learner later cleans up what it checked; steps pass in lesson
+order). A step without checks is a reading step: evaluate() reports it as
+passed=None, and it passes with the next step that does.
 """
 from __future__ import annotations
 

@@ -1,0 +1,63 @@
+"""The lessons' JSON for the lab page: the lesson index and a lab's lesson panel.
+
+    GET  /lessons/                    every lesson, with this visitor's progress per lesson
+    GET  /lab/<name>/lesson/          the lesson the visitor's lab follows: steps, texts, live checks
+    POST /lab/<name>/lesson/reset/    a fresh cluster for the lesson, progress from the start
+"""
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET, require_POST
+
+from lab.labs.models import Lab
+from lab.sim import lessons as engine
+
+from .models import LessonProgress
+from .progress import lesson_of, lesson_state, lesson_summary, restart_lesson
+
+
+def visitor_labs(request: HttpRequest):
+    """The labs of this browser session (as the lab page creates them)."""
+    key = request.session.session_key
+    if not key:
+        return Lab.objects.none()
+    return Lab.objects.filter(owner_kind=Lab.OwnerKind.SESSION, session_key=key)
+
+
+def _lab(request: HttpRequest, name: str) -> Lab:
+    lab = visitor_labs(request).filter(name=name).first()
+    if lab is None:
+        raise Http404(f"no lab {name!r} in this session")
+    return lab
+
+
+@require_GET
+def lesson_index(request: HttpRequest) -> JsonResponse:
+    """Each lesson with the visitor's labs that follow it and how far they got."""
+    progress = {}
+    for p in LessonProgress.objects.filter(lab__in=visitor_labs(request)).select_related("lab"):
+        progress.setdefault(p.lesson, []).append({
+            "lab": p.lab.name, "passed": p.steps.count(),
+            "completed": p.completed.isoformat() if p.completed else None})
+    return JsonResponse({"lessons": [
+        {**lesson_summary(lesson), "url": f"/lab/{lesson.slug}/?lesson={lesson.slug}",
+         "labs": progress.get(lesson.slug, [])}
+        for lesson in engine.load_all()]})
+
+
+@require_GET
+def lab_lesson(request: HttpRequest, name: str) -> JsonResponse:
+    state = lesson_state(_lab(request, name))
+    if state is None:
+        raise Http404(f"lab {name!r} follows no lesson (open /lab/{name}/?lesson=SLUG)")
+    return JsonResponse(state)
+
+
+@require_POST
+def reset_lesson(request: HttpRequest, name: str) -> JsonResponse:
+    lab = _lab(request, name)
+    found = lesson_of(lab)
+    if found is None:
+        raise Http404(f"lab {name!r} follows no lesson")
+    restart_lesson(lab, found[1])
+    return JsonResponse(lesson_state(lab))
