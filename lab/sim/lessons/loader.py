@@ -80,7 +80,7 @@ def _schema_message(error: ValidationError) -> tuple[list[Any], str]:
     kind says so instead of "not valid under any of the given schemas")."""
     path = list(error.absolute_path)
     inst = error.instance
-    if error.validator in ("oneOf", "anyOf") and isinstance(inst, dict) and len(path) >= 4 and path[-2] == "checks":
+    if isinstance(inst, dict) and len(path) == 4 and path[0] == "steps" and path[2] == "checks":
         kinds = [k for k in inst if k in CHECK_KINDS]
         unknown = [k for k in inst if k not in CHECK_KINDS and k != "label"]
         if unknown:
@@ -283,8 +283,12 @@ def load_lesson(folder: Path) -> Lesson:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise LessonError([Problem(name, "", where, f"not valid YAML: {getattr(e, 'problem', e)}")]) from None
     problems = _Problems(name, doc)
+    seen: set[tuple[str, str]] = set()
     for error in sorted(_VALIDATOR.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
-        problems.add(*_schema_message(error))
+        path, message = _schema_message(error)
+        if (str(path), message) not in seen:
+            seen.add((str(path), message))
+            problems.add(path, message)
     if not problems.items:
         _Semantics(doc, folder, problems).run()
     if problems.items:

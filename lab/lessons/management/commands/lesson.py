@@ -7,6 +7,8 @@ any step fails. `list` prints the lessons, or the loader's errors (exit 1).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from lab.sim import lessons as engine
@@ -18,14 +20,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, metavar="{list,verify}")
-        sub.add_parser("list", help="the lessons, in order")
+        listing = sub.add_parser("list", help="the lessons, in order")
         verify = sub.add_parser("verify", help="play solution paths in fresh labs; exit 1 on any failure")
+        for p in (listing, verify):
+            p.add_argument("--dir", type=Path, default=engine.LESSONS_DIR,
+                           help="the folder of lesson folders (default: the project's lessons/)")
         verify.add_argument("slugs", nargs="*", metavar="SLUG", help="lessons to verify (default: all)")
         verify.add_argument("-v", "--verbose", action="store_true", help="print every line's output")
 
     def handle(self, *args, action: str, **options):
         try:
-            lessons = engine.load_all()
+            lessons = engine.load_all(options["dir"])
         except engine.LessonError as e:
             raise CommandError(f"invalid lesson:\n{e}") from None
         if action == "list":
@@ -34,7 +39,7 @@ class Command(BaseCommand):
                                   f"{lesson.minutes:>3} min  {lesson.level:<12} {lesson.title['en']}")
             return
         slugs = options["slugs"]
-        unknown = [s for s in slugs if engine.get(s) is None]
+        unknown = [s for s in slugs if s not in {l.slug for l in lessons}]
         if unknown:
             raise CommandError(f"no lesson {unknown[0]!r} (one of: {', '.join(l.slug for l in lessons)})")
         chosen = [l for l in lessons if not slugs or l.slug in slugs]

@@ -1,0 +1,80 @@
+"""Every lesson's solution path passes every step (`manage.py lesson verify`), and a broken one fails."""
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from lab.sim.lessons import load_all, verify
+from lab.sim.lessons.loader import lesson_folders
+
+SLUGS = [lesson.slug for lesson in load_all()]
+
+
+def test_there_are_five_lessons():
+    assert len(lesson_folders()) == len(SLUGS) == 5
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_solution_path_passes_every_step(slug):
+    lesson = next(l for l in load_all() if l.slug == slug)
+    report = verify(lesson)
+    failed = [(s.number, s.step, [c.text["en"] + ": " + c.detail for c in s.status.checks if not c.passed],
+               [(l.line, l.status, (l.stdout + l.stderr)[-300:]) for l in s.lines]) for s in report.steps if not s.ok]
+    assert not failed, failed
+    assert len(report.steps) == len(lesson.steps)
+
+
+def _lesson(tmp_path: Path, check: str) -> Path:
+    folder = tmp_path / "01-broken"
+    folder.mkdir()
+    (folder / "lesson.yaml").write_text(f"""slug: broken
+title: {{en: Broken, zh-CN: 坏的}}
+summary: {{en: Broken., zh-CN: 坏的。}}
+level: beginner
+profile: minikube
+minutes: 1
+steps:
+  - id: web
+    title: {{en: Web, zh-CN: Web}}
+    text: {{en: Make it., zh-CN: 做。}}
+    commands: ["kubectl create deployment web --image=nginx", "kubectl rollout status deploy web"]
+    checks:
+      - object: {{kind: deploy, name: web, fields: {{status.availableReplicas: 1}}}}
+      - {check}
+""", encoding="utf-8")
+    return tmp_path
+
+
+def test_the_command_reports_each_step(tmp_path):
+    out = StringIO()
+    call_command("lesson", "verify", "--dir", str(_lesson(tmp_path, "command: {line: kubectl rollout status deploy web}")),
+                 stdout=out)
+    assert out.getvalue() == ("broken (minikube, 1 steps)\n"
+                              "  ok    1 web\n"
+                              "  1/1 steps passed\n"
+                              "1 of 1 lessons passed\n")
+
+
+def test_a_failing_step_exits_non_zero_with_the_check_and_the_output(tmp_path):
+    out = StringIO()
+    root = _lesson(tmp_path, "connection: {service: web}")
+    with pytest.raises(CommandError) as info:
+        call_command("lesson", "verify", "--dir", str(root), stdout=out)
+    assert str(info.value) == "1 of 1 lessons failed: broken"
+    lines = out.getvalue().splitlines()
+    assert lines[:3] == ["broken (minikube, 1 steps)", "  FAIL  1 web",
+                         "         - a connection to Service web succeeded: waiting for service web"]
+    assert lines[3] == "         [minikube]$ kubectl create deployment web --image=nginx  (exit 0)"
+    assert lines[-1] == "  0/1 steps passed"
+
+
+def test_list_and_unknown_slug():
+    out = StringIO()
+    call_command("lesson", "list", stdout=out)
+    assert [line.split()[0] for line in out.getvalue().splitlines()] == SLUGS
+    with pytest.raises(CommandError, match="no lesson 'nope'"):
+        call_command("lesson", "verify", "nope")
