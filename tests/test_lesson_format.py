@@ -114,6 +114,17 @@ def test_semantic_errors_name_step_and_field(tmp_path):
     ]
 
 
+def test_an_unquoted_command_with_a_colon(tmp_path):
+    doc = _write(tmp_path, GOOD)
+    text = (doc / "lesson.yaml").read_text(encoding="utf-8").replace(
+        "- kubectl create deployment web --image=nginx", '- echo "Name: web"')
+    with pytest.raises(LessonError) as info:
+        load_lesson(_write(tmp_path, text))
+    assert str(info.value) == (f"{tmp_path}/01-demo/lesson.yaml: step 1 (create): commands[0]: a command is a string "
+                               "or a mapping with run (and host, stdin); got the mapping {'echo \"Name': 'web\"'}: "
+                               "quote a command line that contains ': '")
+
+
 def test_profile_and_slug(tmp_path):
     doc = _with(["profile"], "k3s")
     assert _errors(tmp_path, doc) == [f"{tmp_path}/01-demo/lesson.yaml: profile: unknown cluster profile 'k3s' "

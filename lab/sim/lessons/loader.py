@@ -87,6 +87,10 @@ def _schema_message(error: ValidationError) -> tuple[list[Any], str]:
             return path, f"unknown check {unknown[0]!r} (one of: {', '.join(CHECK_KINDS)})"
         if len(kinds) != 1:
             return path, f"a check has exactly one kind, found {len(kinds)} ({', '.join(kinds) or 'none'})"
+    parent = path[-2] if len(path) >= 2 else None
+    if parent in ("commands", "solution", "setup") and isinstance(inst, dict) and "run" not in inst:
+        return path, (f"a command is a string or a mapping with run (and host, stdin); got the mapping {inst!r}: "
+                      "quote a command line that contains ': '")
     best = best_match([error])
     return list(best.absolute_path), best.message
 
