@@ -18,6 +18,8 @@ class LessonProgress(models.Model):
     lesson = models.SlugField(max_length=64)
     started = models.DateTimeField(auto_now_add=True)
     completed = models.DateTimeField(null=True, blank=True)
+    #: ids of the steps whose hidden set-up has run in the lab
+    prepared = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"{self.lab.name}: {self.lesson}"

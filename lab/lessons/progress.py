@@ -17,6 +17,7 @@ from django.utils import timezone
 from lab.labs.models import Lab
 from lab.labs.persistence import load_world, reset_lab, save_world
 from lab.sim import lessons as engine
+from lab.sim.lessons import play
 from lab.sim.lessons.evaluate import StepStatus
 from lab.sim.lessons.model import Lesson
 
@@ -67,7 +68,7 @@ def start_lesson(lab: Lab, lesson: Lesson) -> LessonProgress:
         world = load_world(lab)
         engine.start(world, lesson)
         save_world(lab, world, expected_revision=lab.revision)
-        return LessonProgress.objects.create(lab=lab, lesson=lesson.slug)
+        return LessonProgress.objects.create(lab=lab, lesson=lesson.slug, prepared=[lesson.steps[0].id])
 
 
 def restart_lesson(lab: Lab, lesson: Lesson) -> LessonProgress:
@@ -110,17 +111,40 @@ def _record(progress: LessonProgress, lesson: Lesson, statuses: list[StepStatus]
     return done
 
 
+def _advance(lab: Lab, progress: LessonProgress, lesson: Lesson, world: Any) -> tuple[Any, list[StepStatus], set[str]]:
+    """Evaluate, record new passes, and prepare the step that became current
+    (its hidden set-up runs in the stored lab, which is saved). Returns the
+    world as it is now, the statuses and the passed step ids."""
+    while True:
+        statuses = engine.evaluate(world, lesson)
+        done = _record(progress, lesson, statuses, world.clock.now)
+        current = next((s for s in lesson.steps if s.id not in done), None)
+        if current is None or current.id in progress.prepared:
+            return world, statuses, done
+        with transaction.atomic():
+            if current.setup:
+                world = load_world(lab)
+                play.prepare_step(world, lesson, current.id)
+                save_world(lab, world, expected_revision=lab.revision)
+            progress.prepared = [*progress.prepared, current.id]
+            progress.save(update_fields=["prepared"])
+        if not current.setup:
+            return world, statuses, done
+
+
 def update_progress(lab: Lab, world: Any = None) -> list[StepStatus] | None:
-    """Evaluate the lab's lesson against `world` (default: the stored one) and
-    record the steps that pass for the first time. None: the lab follows no lesson."""
+    """Evaluate the lab's lesson against `world` (default: the stored one),
+    record the steps that pass for the first time, and run the hidden set-up
+    of the step that becomes current. None: the lab follows no lesson.
+
+    The terminal path calls this with the world it has just saved, after
+    every command; when a set-up ran, the lab was saved again (reload it)."""
     found = lesson_of(lab)
     if found is None:
         return None
     progress, lesson = found
     world = world if world is not None else load_world(lab)
-    statuses = engine.evaluate(world, lesson)
-    _record(progress, lesson, statuses, world.clock.now)
-    return statuses
+    return _advance(lab, progress, lesson, world)[1]
 
 
 def _text(cmds: Any, lesson: Lesson) -> list[dict[str, Any]]:
@@ -141,8 +165,8 @@ def lesson_state(lab: Lab, world: Any = None) -> dict[str, Any] | None:
         return None
     progress, lesson = found
     world = world if world is not None else load_world(lab)
-    statuses = {s.step: s for s in engine.evaluate(world, lesson)}
-    done = _record(progress, lesson, list(statuses.values()), world.clock.now)
+    world, evaluated, done = _advance(lab, progress, lesson, world)
+    statuses = {s.step: s for s in evaluated}
     when = {p.step: p for p in progress.steps.all()}
     steps = []
     for step in lesson.steps:

@@ -185,6 +185,7 @@ def connection_check(world: Any, spec: dict[str, Any]) -> Outcome:
         to = templates.fill(world, spec["to"])
         targets, any_port = {to}, ":" not in to
     backend = parse_selector(spec["backend_pods"]) if "backend_pods" in spec else None
+    seen_as = templates.fill(world, spec["seen"]) if "seen" in spec else None
     result = spec.get("result", "connected")
     pods: set[str] = set()
     seen = 0
@@ -192,6 +193,10 @@ def connection_check(world: Any, spec: dict[str, Any]) -> Outcome:
         for c in entry["connections"]:
             dest = c["to"].rsplit(":", 1)[0] if any_port else c["to"]
             if dest not in targets or c["result"] != result or not _source_matches(spec.get("from"), c["from"]):
+                continue
+            if seen_as is not None and c["seen"] != seen_as:
+                continue
+            if spec.get("hairpin") and c["from"] != f"pod {c['pod']}":
                 continue
             if backend is not None:
                 ns_name = c["pod"].split("/", 1)

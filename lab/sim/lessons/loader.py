@@ -148,7 +148,7 @@ class _Semantics:
             if step["id"] in seen:
                 self.p.add(["steps", i, "id"], f"duplicate step id {step['id']!r} (also step {seen[step['id']] + 1})")
             seen.setdefault(step["id"], i)
-            for key in ("commands", "solution"):
+            for key in ("commands", "solution", "setup"):
                 for j, c in enumerate(step.get(key, [])):
                     self.command(["steps", i, key, j], c)
             for j, check in enumerate(step.get("checks", [])):
@@ -221,6 +221,8 @@ class _Semantics:
         for key in ("to_pods", "backend_pods"):
             if key in spec:
                 self.selector(path + [key], spec[key])
+        if "seen" in spec:
+            self.template(path + ["seen"], spec["seen"])
         if "via" in spec and "service" not in spec:
             self.p.add(path + ["via"], "via needs a service")
 
@@ -259,7 +261,7 @@ def _build(doc: dict[str, Any], folder: Path) -> Lesson:
         commands = _commands(s.get("commands"))
         solution = _commands(s["solution"]) if "solution" in s else commands
         steps.append(Step(s["id"], s["title"], s["text"], commands, tuple(s.get("hints", [])), s.get("explain"),
-                          tuple(s.get("focus", [])), checks, solution))
+                          tuple(s.get("focus", [])), checks, solution, _commands(s.get("setup"))))
     files = tuple(LessonFile(f["host"], f["path"], (folder / f["source"]).read_text(encoding="utf-8"))
                   for f in doc.get("files", []))
     return Lesson(doc["slug"], doc["title"], doc["summary"], doc["level"], doc["profile"], doc["minutes"],

@@ -45,6 +45,8 @@ class Step:
     focus: tuple[dict[str, Any], ...] = ()
     checks: tuple[Check, ...] = ()
     solution: tuple[Command, ...] = ()
+    #: hidden lines run when the step becomes the current one (a lab to break for the learner to fix)
+    setup: tuple[Command, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ not the learner's work). `verify(lesson)` plays every step's solution in
 a fresh World of the lesson's profile, one shell per host kept for the
 whole lesson (variables and cwd carry over, as in the terminal), saves
 and reloads the world between steps as the web lab does, and checks each
-step right after its solution ran.
+step right after its solution ran. A step whose checks already held before
+its solution ran fails too: its checks would pass without the learner.
 """
 from __future__ import annotations
 
@@ -29,13 +30,26 @@ def place_files(world: Any, lesson: Lesson) -> None:
         fs.write(f.path, f.content)
 
 
-def start(world: Any, lesson: Lesson) -> None:
-    """Prepare `world` (fresh, of the lesson's profile) for the lesson."""
-    place_files(world, lesson)
+def _hidden(world: Any, lesson: Lesson, lines: tuple[Command, ...]) -> None:
+    """Run set-up lines in shells of their own and leave them out of the journal."""
+    seq = journal.last_seq(world)
     sessions: dict[str, ShellSession] = {}
-    for cmd in lesson.setup:
+    for cmd in lines:
         _session(world, sessions, cmd.host or lesson.host).run(cmd.run, cmd.stdin)
+    journal.forget_since(world, seq)
+
+
+def start(world: Any, lesson: Lesson) -> None:
+    """Prepare `world` (fresh, of the lesson's profile) for the lesson, and its first step."""
+    place_files(world, lesson)
+    _hidden(world, lesson, lesson.setup)
     journal.clear(world)
+    prepare_step(world, lesson, lesson.steps[0].id)
+
+
+def prepare_step(world: Any, lesson: Lesson, step_id: str) -> None:
+    """Run a step's hidden set-up (once, when it becomes the learner's current step)."""
+    _hidden(world, lesson, lesson.step(step_id).setup)
 
 
 def _session(world: Any, sessions: dict[str, ShellSession], host: str) -> ShellSession:
@@ -59,10 +73,12 @@ class StepReport:
     step: str
     status: StepStatus
     lines: list[LineRun] = field(default_factory=list)
+    #: the step's checks all held before its solution ran (they check nothing the step does)
+    passed_early: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.status.passed is not False
+        return self.status.passed is not False and not self.passed_early
 
 
 @dataclass
@@ -86,6 +102,9 @@ def verify(lesson: Lesson, seed: int = 0, reload: bool = True,
     report = Report(lesson.slug)
     for number, step in enumerate(lesson.steps, 1):
         sessions: dict[str, ShellSession] = {}
+        if number > 1:
+            prepare_step(world, lesson, step.id)
+        early = evaluate_step(world, lesson, step.id).passed is True
         for name, state in shells.items():
             _session(world, sessions, name).load_state(state)
         lines = [_play(world, sessions, cmd, lesson.host) for cmd in step.solution]
@@ -93,7 +112,7 @@ def verify(lesson: Lesson, seed: int = 0, reload: bool = True,
             k: v for k, v in shells.items() if k not in sessions}
         if reload:
             world = World.from_state(world.to_state())
-        item = StepReport(number, step.id, evaluate_step(world, lesson, step.id), lines)
+        item = StepReport(number, step.id, evaluate_step(world, lesson, step.id), lines, early)
         report.steps.append(item)
         if on_step is not None:
             on_step(item)
@@ -106,4 +125,4 @@ def _play(world: Any, sessions: dict[str, ShellSession], cmd: Command, default_h
     return LineRun(host, cmd.run, result.status, result.stdout, result.stderr)
 
 
-__all__ = ["start", "place_files", "verify", "Report", "StepReport"]
+__all__ = ["start", "prepare_step", "place_files", "verify", "Report", "StepReport"]

@@ -75,9 +75,21 @@ def entries(world: Any) -> list[dict[str, Any]]:
     return (world.runtime.get(RUNTIME_KEY) or {}).get("entries", [])
 
 
+def last_seq(world: Any) -> int:
+    """The number of the latest recorded line (0: none yet)."""
+    return int((world.runtime.get(RUNTIME_KEY) or {}).get("seq", 0))
+
+
+def forget_since(world: Any, seq: int) -> None:
+    """Drop the lines recorded after line `seq` (hidden set-up lines are not the learner's work)."""
+    journal = world.runtime.get(RUNTIME_KEY)
+    if journal:
+        journal["entries"] = [e for e in journal["entries"] if e["seq"] <= seq]
+
+
 def clear(world: Any) -> None:
     """Forget every recorded line (a lesson's hidden set-up is not the learner's work)."""
     world.runtime.pop(RUNTIME_KEY, None)
 
 
-__all__ = ["record", "entries", "clear", "summarize", "RUNTIME_KEY", "MAX_ENTRIES"]
+__all__ = ["record", "entries", "clear", "forget_since", "last_seq", "summarize", "RUNTIME_KEY", "MAX_ENTRIES"]

@@ -53,7 +53,8 @@ class Command(BaseCommand):
 
         def show(step: StepReport) -> None:
             mark = "ok  " if step.ok else "FAIL"
-            self.stdout.write(f"  {mark} {step.number:>2} {step.step}")
+            self.stdout.write(f"  {mark} {step.number:>2} {step.step}"
+                              + (": its checks held before its solution ran" if step.passed_early else ""))
             for check in step.status.checks:
                 if not check.passed or verbose:
                     sign = "+" if check.passed else "-"
