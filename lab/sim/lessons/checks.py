@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from ..api.labels import parse_selector
 from ..api.resources import resolve
+from ..dns.message import reverse_name
 from ..shell import journal
 from . import fields, templates
 from .model import Check
@@ -245,8 +246,11 @@ def dns_check(world: Any, spec: dict[str, Any]) -> Outcome:
     cfg = _corefile(world)
     zone = world.profile.cluster_domain
     qtype = spec.get("type", "A")
+    name = templates.fill(world, spec["name"])
+    if qtype == "PTR" and reverse_name(name):
+        name = reverse_name(name)
     reply = None
-    for qname in _candidates(spec["name"], _namespace(spec), zone):
+    for qname in _candidates(name, _namespace(spec), zone):
         reply = dns_records.Lookup(world, cfg).answer(qname, qtype)
         if reply is not None and reply.rcode == 0 and reply.answer:
             break

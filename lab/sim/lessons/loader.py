@@ -227,6 +227,7 @@ class _Semantics:
             self.p.add(path + ["via"], "via needs a service")
 
     def check_dns(self, path: list[Any], spec: dict[str, Any]) -> None:
+        self.template(path + ["name"], spec["name"])
         for i, r in enumerate(spec.get("records", [])):
             self.template(path + ["records", i], r)
         if "pods" in spec:
