@@ -78,3 +78,21 @@ def test_list_and_unknown_slug():
     assert [line.split()[0] for line in out.getvalue().splitlines()] == SLUGS
     with pytest.raises(CommandError, match="no lesson 'nope'"):
         call_command("lesson", "verify", "nope")
+
+
+def test_a_step_whose_checks_hold_before_its_solution_fails(tmp_path):
+    out = StringIO()
+    root = _lesson(tmp_path, "object: {kind: ns, name: default}")
+    text = (root / "01-broken" / "lesson.yaml").read_text(encoding="utf-8")
+    # a second step that checks only what the first already did
+    text += """  - id: again
+    title: {en: Again, zh-CN: 再来}
+    text: {en: Nothing new., zh-CN: 没有新内容。}
+    commands: ["kubectl get deploy"]
+    checks:
+      - object: {kind: deploy, name: web}
+"""
+    (root / "01-broken" / "lesson.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("lesson", "verify", "--dir", str(root), stdout=out)
+    assert "  FAIL  2 again: its checks held before its solution ran" in out.getvalue().splitlines()

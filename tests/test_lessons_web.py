@@ -95,3 +95,67 @@ def test_the_index_lists_lessons_with_this_visitors_progress(client):
     _start(client, LESSON)
     data = client.get("/lessons/").json()
     assert data["lessons"][0]["labs"] == [{"lab": LESSON, "passed": 0, "completed": None}]
+
+
+STAGED = """slug: staged
+title: {en: Staged, zh-CN: 分步}
+summary: {en: Two steps., zh-CN: 两步。}
+level: beginner
+profile: minikube
+minutes: 5
+steps:
+  - id: web
+    title: {en: Web, zh-CN: Web}
+    text: {en: Make it., zh-CN: 创建。}
+    commands: ["kubectl create deployment web --image=nginx"]
+    checks:
+      - object: {kind: deploy, name: web}
+  - id: read
+    title: {en: Read, zh-CN: 阅读}
+    text: {en: Nothing to do., zh-CN: 无事可做。}
+  - id: fix
+    title: {en: Fix, zh-CN: 修复}
+    text: {en: Something broke., zh-CN: 出问题了。}
+    setup: ["kubectl create namespace broken"]
+    checks:
+      - object: {kind: namespace, name: broken, absent: true}
+      - command: {regex: "delete (ns|namespace) broken"}
+"""
+
+
+@pytest.fixture
+def staged(tmp_path, monkeypatch):
+    from lab.lessons import progress as progress_module
+    from lab.sim.lessons import load_lesson
+
+    (tmp_path / "01-staged").mkdir()
+    (tmp_path / "01-staged" / "lesson.yaml").write_text(STAGED, encoding="utf-8")
+    lesson = load_lesson(tmp_path / "01-staged")
+    monkeypatch.setattr(progress_module.engine, "get", lambda slug, *a: lesson if slug == "staged" else None)
+    return lesson
+
+
+def test_a_steps_set_up_runs_when_it_becomes_current_and_reading_steps_pass_with_the_next(client, staged):
+    from lab.labs.persistence import load_world
+    from lab.sim.shell import journal
+
+    assert client.get("/lab/s/?lesson=staged").status_code == 200
+    lab = Lab.objects.get(name="s")
+    progress = LessonProgress.objects.get(lab=lab)
+    assert progress.prepared == ["web"]
+    assert not run_command(lab, "kubectl get ns broken").status == 0         # not broken yet
+    run_command(lab, "kubectl create deployment web --image=nginx")
+    statuses = update_progress(lab)
+    assert [s.passed for s in statuses] == [True, None, False]
+    progress.refresh_from_db()
+    # the reading step is passed only once a later step passes; "fix" is current and prepared
+    assert list(StepProgress.objects.values_list("step", flat=True)) == ["web"]
+    assert progress.prepared == ["web", "read", "fix"]
+    world = load_world(lab)
+    assert world.store.peek("namespaces", "", "broken") is not None
+    assert "kubectl create namespace broken" not in [e["line"] for e in journal.entries(world)]
+    run_command(lab, "kubectl delete namespace broken")
+    run_command(lab, "sleep 10")
+    data = client.get("/lab/s/lesson/").json()
+    assert [s["passed"] for s in data["steps"]] == [True, True, True]
+    assert data["completed"] and data["current"] is None

@@ -111,25 +111,37 @@ def _record(progress: LessonProgress, lesson: Lesson, statuses: list[StepStatus]
     return done
 
 
+def _to_prepare(lesson: Lesson, done: set[str]) -> list[Any]:
+    """The steps up to the learner's next checked step: the reading steps in
+    between are read while that step is worked on, so its set-up runs now."""
+    out = []
+    for step in lesson.steps:
+        if step.id in done:
+            continue
+        out.append(step)
+        if step.checks:
+            break
+    return out
+
+
 def _advance(lab: Lab, progress: LessonProgress, lesson: Lesson, world: Any) -> tuple[Any, list[StepStatus], set[str]]:
-    """Evaluate, record new passes, and prepare the step that became current
-    (its hidden set-up runs in the stored lab, which is saved). Returns the
-    world as it is now, the statuses and the passed step ids."""
+    """Evaluate, record new passes, and prepare the step the learner works on
+    next (its hidden set-up runs in the stored lab, which is saved). Returns
+    the world as it is now, the statuses and the passed step ids."""
     while True:
         statuses = engine.evaluate(world, lesson)
         done = _record(progress, lesson, statuses, world.clock.now)
-        current = next((s for s in lesson.steps if s.id not in done), None)
-        if current is None or current.id in progress.prepared:
+        todo = [s for s in _to_prepare(lesson, done) if s.id not in progress.prepared]
+        if not todo:
             return world, statuses, done
         with transaction.atomic():
-            if current.setup:
+            if any(s.setup for s in todo):
                 world = load_world(lab)
-                play.prepare_step(world, lesson, current.id)
+                for step in todo:
+                    play.prepare_step(world, lesson, step.id)
                 save_world(lab, world, expected_revision=lab.revision)
-            progress.prepared = [*progress.prepared, current.id]
+            progress.prepared = [*progress.prepared, *(s.id for s in todo)]
             progress.save(update_fields=["prepared"])
-        if not current.setup:
-            return world, statuses, done
 
 
 def update_progress(lab: Lab, world: Any = None) -> list[StepStatus] | None:

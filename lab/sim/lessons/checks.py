@@ -224,6 +224,12 @@ def _corefile(world: Any) -> Any:
     return parse(((cm or {}).get("data") or {}).get("Corefile", ""))
 
 
+def _dns_serving(world: Any) -> bool:
+    """Some ready CoreDNS Pod stands behind the kube-dns Service (else no Pod gets an answer)."""
+    ep = world.store.peek("endpoints", "kube-system", "kube-dns") or {}
+    return any(subset.get("addresses") for subset in ep.get("subsets") or [])
+
+
 def _candidates(name: str, namespace: str, zone: str) -> list[str]:
     if name.endswith("."):
         return [name]
@@ -240,9 +246,12 @@ def _norm(record: str) -> str:
 def dns_check(world: Any, spec: dict[str, Any]) -> Outcome:
     """What CoreDNS's kubernetes plugin answers now (without the loadbalance
     shuffle, which changes only the order), for the name as a Pod in
-    `namespace` looks it up through its search list."""
+    `namespace` looks it up through its search list; nothing while no ready
+    CoreDNS Pod stands behind the kube-dns Service."""
     from ..dns import records as dns_records
 
+    if not _dns_serving(world):
+        return Outcome(False, "no ready CoreDNS Pod behind kube-dns")
     cfg = _corefile(world)
     zone = world.profile.cluster_domain
     qtype = spec.get("type", "A")
