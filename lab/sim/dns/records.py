@@ -44,9 +44,8 @@ def endpoints(world: Any, svc: dict[str, Any], endpoint_pod_names: bool = False)
     ns, name = svc["metadata"]["namespace"], svc["metadata"]["name"]
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
-    slices = [s for s in world.store.iter(SLICES, ns)
-              if ((s.get("metadata") or {}).get("labels") or {}).get("kubernetes.io/service-name") == name]
-    for s in sorted(slices, key=lambda s: s["metadata"]["name"]):
+    # the store's label index (sorted by name): a PTR query asks this of every Service
+    for s in world.store.with_labels(SLICES, ns, {"kubernetes.io/service-name": name}):
         for ep in s.get("endpoints") or []:
             if (ep.get("conditions") or {}).get("ready") is False:
                 continue
