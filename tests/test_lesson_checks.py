@@ -126,3 +126,19 @@ def test_descriptions_in_both_languages():
     assert checks.describe(check, "zh-CN") == "Service web 存在（spec.type = NodePort）"
     labelled = Check("command", {"line": "ls"}, {"en": "listed it", "zh-CN": "列出过"})
     assert (checks.describe(labelled, "en"), checks.describe(labelled, "zh-CN")) == ("listed it", "列出过")
+
+
+def test_rule_checks_see_changes_after_each_command():
+    w = World.from_profile("minikube")
+    spec = {"args": ["-t", "nat"], "regex": '"default/late cluster IP"'}
+    assert not run(w, "rule", **spec).passed
+    w.run("kubectl create deployment late --image=nginx")
+    w.run("kubectl expose deployment late --port=80")
+    w.run("kubectl rollout status deployment late")
+    assert run(w, "rule", **spec).passed
+    # counters move with a connection, without any write to the store
+    counted = {"tool": "iptables", "args": ["-t", "nat", "-L", "KUBE-SERVICES", "-n", "-v"],
+               "regex": r"^ +1 +60 KUBE-SVC-.*default/late"}
+    assert not run(w, "rule", **counted).passed
+    w.run("curl -s -o /dev/null $(kubectl get svc late -o jsonpath='{.spec.clusterIP}')")
+    assert run(w, "rule", **counted).passed

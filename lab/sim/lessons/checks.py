@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import re
 import shlex
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -281,19 +282,37 @@ def dns_check(world: Any, spec: dict[str, Any]) -> Outcome:
 
 # -- rule -------------------------------------------------------------------------------------------------
 
-DEFAULT_ARGS = {"iptables-save": [], "ipvsadm": ["-Ln"], "nft": ["list", "ruleset"], "ipset": ["list"]}
+DEFAULT_ARGS = {"iptables-save": [], "iptables": ["-t", "nat", "-L", "-n"], "ipvsadm": ["-Ln"],
+                "nft": ["list", "ruleset"], "ipset": ["list"]}
+
+
+#: rendered rule texts per world, valid while its store revision, clock and journal stay the
+#: same (a command may move counters without writing to the store)
+_RENDERED: "weakref.WeakKeyDictionary[Any, tuple[tuple[int, float, int], dict]]" = weakref.WeakKeyDictionary()
 
 
 def rules_text(world: Any, node: str, tool: str, args: list[str]) -> str:
-    """What `tool args` prints on `node` (empty where kube-proxy never ran)."""
+    """What `tool args` prints on `node` (empty where kube-proxy never ran).
+
+    Remembered until the world changes: the lesson panel evaluates every
+    rule check after each command, and a big ruleset takes a while to print."""
+    stamp = (world.store.revision, world.clock.elapsed, journal.last_seq(world))
+    cached = _RENDERED.get(world)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, {})
+        _RENDERED[world] = cached
+    key = (node, tool, tuple(args))
+    if key in cached[1]:
+        return cached[1][key]
     ruleset = world.proxy_ruleset(node)
-    if ruleset is None:
-        return ""
-    render = ruleset.render
-    if "now" in inspect.signature(render).parameters:
-        out, _err, _status = render(tool, list(args), now=world.clock.now)
-    else:
-        out, _err, _status = render(tool, list(args))
+    out = ""
+    if ruleset is not None:
+        render = ruleset.render
+        if "now" in inspect.signature(render).parameters:
+            out, _err, _status = render(tool, list(args), now=world.clock.now)
+        else:
+            out, _err, _status = render(tool, list(args))
+    cached[1][key] = out
     return out
 
 

@@ -111,7 +111,7 @@ RULE_CHECK = {
     "type": "object",
     "properties": {
         "node": {"type": "string", "minLength": 1},
-        "tool": {"enum": ["iptables-save", "ipvsadm", "nft", "ipset"]},
+        "tool": {"enum": ["iptables-save", "iptables", "ipvsadm", "nft", "ipset"]},
         "args": {"type": "array", "items": {"type": "string"}},
         "regex": {"type": "string", "minLength": 1},
         "absent": {"type": "boolean"},
