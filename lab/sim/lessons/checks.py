@@ -377,11 +377,11 @@ def describe(check: Check, lang: str = "en") -> str:
     zh = lang == "zh-CN"
     if check.kind == "object":
         what = f"{s['kind']} {s.get('name') or s.get('selector') or ''}".strip()
-        conds = ", ".join(f"{k} {fields.show(v)}" for k, v in (s.get("fields") or {}).items())
+        conds = ("，" if zh else ", ").join(f"{k} {fields.show(v, lang)}" for k, v in (s.get("fields") or {}).items())
         if s.get("absent"):
             return f"{what} 已不存在" if zh else f"{what} is gone"
         if "count" in s:
-            base = f"{what}：共 {s['count']} 个" if zh else f"{s['count']} x {what}"
+            base = f"{what}：恰好 {s['count']} 个" if zh else f"exactly {s['count']} {what}"
         else:
             base = f"{what} 存在" if zh else f"{what} exists"
         return base + (f"（{conds}）" if zh and conds else (f" ({conds})" if conds else ""))
@@ -394,12 +394,13 @@ def describe(check: Check, lang: str = "en") -> str:
         src = s.get("from", "")
         n = s.get("distinct_pods")
         if zh:
-            return f"{'从 ' + src + ' ' if src else ''}连接到 {target}" + (f"，到达 {n} 个不同的 Pod" if n else "")
+            return f"{'从 ' + src + ' ' if src else ''}成功连接到 {target}" + (f"，到达 {n} 个不同的 Pod" if n else "")
         return f"a connection{' from ' + src if src else ''} to {target} succeeded" + (
             f", reaching {n} distinct Pods" if n else "")
     if check.kind == "dns":
-        return (f"DNS 名称 {s['name']} 可以解析" if zh else f"DNS name {s['name']} resolves") + (
-            f" ({s['type']})" if "type" in s else "")
+        if zh:
+            return f"DNS 名称 {s['name']} 可以解析" + (f"（{s['type']}）" if "type" in s else "")
+        return f"DNS name {s['name']} resolves" + (f" ({s['type']})" if "type" in s else "")
     if check.kind == "rule":
         node = s.get("node", "all")
         if zh:

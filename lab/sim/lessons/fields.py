@@ -68,16 +68,21 @@ def matches(have: Any, want: Any) -> bool:
     return have is not MISSING and _contains(have, want)
 
 
-def show(want: Any) -> str:
-    """A test as the check's description prints it."""
+_SHOW = {"en": {"set": "is set", "unset": "is not set", "regex": "matches /{}/", "not": "is not {!r}"},
+         "zh-CN": {"set": "已设置", "unset": "未设置", "regex": "匹配 /{}/", "not": "不是 {!r}"}}
+
+
+def show(want: Any, lang: str = "en") -> str:
+    """A test as the check's description prints it, in `lang`."""
+    words = _SHOW.get(lang, _SHOW["en"])
     if isinstance(want, dict) and len(want) == 1:
         (op, arg), = want.items()
         if op == "exists":
-            return "is set" if arg else "is not set"
+            return words["set"] if arg else words["unset"]
         if op == "regex":
-            return f"matches /{arg}/"
+            return words["regex"].format(arg)
         if op == "not":
-            return f"is not {arg!r}"
+            return words["not"].format(arg)
         if op == "min":
             return f">= {arg}"
     return f"= {want!r}" if not isinstance(want, str) else f"= {want}"
