@@ -96,3 +96,15 @@ def test_a_step_whose_checks_hold_before_its_solution_fails(tmp_path):
     with pytest.raises(CommandError):
         call_command("lesson", "verify", "--dir", str(root), stdout=out)
     assert "  FAIL  2 again: its checks held before its solution ran" in out.getvalue().splitlines()
+
+
+def test_the_lessons_benchmark_prints_figures(capsys):
+    import json
+
+    from lab.sim.bench.__main__ import main
+
+    assert main(["lessons", "expose-app", "--repeat", "1"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["figure"], r["unit"], r["lesson"]) for r in rows] == [
+        ("verify", "s", "expose-app"), ("evaluate", "ms", "expose-app"), ("journal_bytes", "bytes", "expose-app")]
+    assert rows[0]["ok"] is True and rows[2]["lines"] == 15
