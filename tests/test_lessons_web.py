@@ -159,3 +159,27 @@ def test_a_steps_set_up_runs_when_it_becomes_current_and_reading_steps_pass_with
     data = client.get("/lab/s/lesson/").json()
     assert [s["passed"] for s in data["steps"]] == [True, True, True]
     assert data["completed"] and data["current"] is None
+
+
+def test_a_set_up_that_meets_a_concurrent_save_runs_again_on_the_new_state(client, staged, monkeypatch):
+    from lab.labs import persistence
+    from lab.lessons import progress as progress_module
+
+    client.get("/lab/s/?lesson=staged")
+    lab = Lab.objects.get(name="s")
+    run_command(lab, "kubectl create deployment web --image=nginx")
+    real_save = progress_module.save_world
+    calls = []
+
+    def save_once_late(lab_, world, expected_revision):
+        calls.append(expected_revision)
+        if len(calls) == 1:  # another command lands first
+            run_command(lab_, "kubectl create namespace other")
+            raise persistence.LabConflict(lab_, expected_revision, expected_revision + 1)
+        return real_save(lab_, world, expected_revision)
+
+    monkeypatch.setattr(progress_module, "save_world", save_once_late)
+    update_progress(lab)
+    world = persistence.load_world(lab)
+    assert len(calls) == 2
+    assert world.store.peek("namespaces", "", "broken") and world.store.peek("namespaces", "", "other")

@@ -15,13 +15,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from lab.labs.models import Lab
-from lab.labs.persistence import load_world, reset_lab, save_world
+from lab.labs.persistence import LabConflict, load_world, reset_lab, save_world
 from lab.sim import lessons as engine
 from lab.sim.lessons import play
 from lab.sim.lessons.evaluate import StepStatus
 from lab.sim.lessons.model import Lesson
 
 from .models import LessonProgress, StepProgress
+
+
+#: how often a step's set-up is retried when another save of the lab came first
+SETUP_RETRIES = 3
 
 
 class LessonMismatch(Exception):
@@ -134,14 +138,20 @@ def _advance(lab: Lab, progress: LessonProgress, lesson: Lesson, world: Any) -> 
         todo = [s for s in _to_prepare(lesson, done) if s.id not in progress.prepared]
         if not todo:
             return world, statuses, done
-        with transaction.atomic():
-            if any(s.setup for s in todo):
-                world = load_world(lab)
-                for step in todo:
-                    play.prepare_step(world, lesson, step.id)
-                save_world(lab, world, expected_revision=lab.revision)
-            progress.prepared = [*progress.prepared, *(s.id for s in todo)]
-            progress.save(update_fields=["prepared"])
+        for attempt in range(SETUP_RETRIES + 1):
+            try:
+                with transaction.atomic():
+                    if any(s.setup for s in todo):
+                        world = load_world(lab)
+                        for step in todo:
+                            play.prepare_step(world, lesson, step.id)
+                        save_world(lab, world, expected_revision=lab.revision)
+                    progress.prepared = [*progress.prepared, *(s.id for s in todo)]
+                    progress.save(update_fields=["prepared"])
+                break
+            except LabConflict:  # a command saved the lab meanwhile: set up on its state
+                if attempt == SETUP_RETRIES:
+                    raise
 
 
 def update_progress(lab: Lab, world: Any = None) -> list[StepStatus] | None:
