@@ -1,6 +1,6 @@
 """Top-level URLs (the lab page's websockets are in lab/labs/routing.py)."""
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from lab.labs import views
 
@@ -9,5 +9,6 @@ urlpatterns = [
     path("lab/", views.lab_page, name="lab"),
     path("lab/<slug:name>/", views.lab_page, name="lab-named"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("lab.accounts.urls")),
     path("admin/", admin.site.urls),
 ]

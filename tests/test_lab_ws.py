@@ -217,7 +217,7 @@ async def test_a_lab_of_another_session_is_not_reachable():
     assert (await comm.connect(timeout=TIMEOUT))[0]
     message = await receive(comm)
     assert message == {"type": "error", "code": "no-lab",
-                       "message": "this browser session has no lab named 'mine'; open /lab/ first"}
+                       "message": "you have no lab named 'mine'; open /lab/mine/ first"}
     assert await comm.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 4404}
     assert await sync_to_async(Lab.objects.count)() == 1
 

@@ -19,6 +19,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from lab.labs.models import Lab
+from lab.labs.ownership import lab_for_scope
 from lab.labs.persistence import open_shell, run_in_shell
 
 log = logging.getLogger(__name__)
@@ -36,16 +37,9 @@ def clock_text(now) -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def session_lab(session_key: str | None, name: str) -> Lab | None:
-    """The lab `name` owned by the browser session `session_key`."""
-    if not session_key:
-        return None
-    return Lab.objects.filter(owner_kind=Lab.OwnerKind.SESSION, session_key=session_key, name=name).first()
-
-
 class TerminalConsumer(AsyncJsonWebsocketConsumer):
     """ws/lab/<name>/terminal/?host=<host>: a shell on <host> of the
-    session's lab <name>."""
+    visitor's own lab <name> (lab.labs.ownership)."""
 
     async def connect(self) -> None:
         self.lab: Lab | None = None
@@ -59,10 +53,9 @@ class TerminalConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
 
         name = self.scope["url_route"]["kwargs"]["name"]
-        session = self.scope.get("session")
-        lab = await database_sync_to_async(session_lab)(session.session_key if session else None, name)
+        lab = await database_sync_to_async(lab_for_scope)(self.scope, name)
         if lab is None:
-            await self.fail("no-lab", f"this browser session has no lab named {name!r}; open /lab/ first",
+            await self.fail("no-lab", f"you have no lab named {name!r}; open /lab/{name}/ first",
                             CLOSE_NO_LAB)
             return
         query = parse_qs(self.scope.get("query_string", b"").decode())
