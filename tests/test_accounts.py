@@ -52,6 +52,14 @@ def test_sign_up_makes_a_learner_logs_them_in_and_keeps_the_anonymous_lab(client
     assert Lab.objects.count() == 1
 
 
+def test_sign_up_makes_the_learner_group_again_if_it_was_deleted(client):
+    Group.objects.filter(name=LEARNER).delete()
+    client.post("/accounts/signup/", {"username": "ann", "password1": PASSWORD, "password2": PASSWORD})
+    user = User.objects.get(username="ann")
+    assert list(user.groups.values_list("name", flat=True)) == [LEARNER]
+    assert user.has_perm("accounts.use_labs")
+
+
 def test_sign_up_refuses_a_weak_password_with_djangos_words_and_creates_nothing(client):
     visit_lab(client)
     response = client.post("/accounts/signup/", {"username": "ann", "password1": "password",

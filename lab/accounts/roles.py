@@ -31,8 +31,26 @@ def is_instructor(user: Any) -> bool:
     return bool(user.is_authenticated and user.has_perm("accounts.teach_classrooms"))
 
 
+def ensure_roles() -> dict[str, Any]:
+    """The role groups with their permissions, made again if missing (a
+    flushed database, or a group deleted in the admin site); {name: Group}."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type, _ = ContentType.objects.get_or_create(app_label="accounts", model="role")
+    permissions = {codename: Permission.objects.get_or_create(
+        content_type=content_type, codename=codename, defaults={"name": name})[0]
+        for codename, name in PERMISSIONS.items()}
+    groups = {}
+    for name, codenames in ROLE_PERMISSIONS.items():
+        groups[name], _ = Group.objects.get_or_create(name=name)
+        groups[name].permissions.add(*(permissions[c] for c in codenames))
+    return groups
+
+
 def make_learner(user: Any) -> None:
     """Put a new account in the learner group."""
     from django.contrib.auth.models import Group
 
-    user.groups.add(Group.objects.get(name=LEARNER))
+    group = Group.objects.filter(name=LEARNER).first() or ensure_roles()[LEARNER]
+    user.groups.add(group)
