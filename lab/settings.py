@@ -178,6 +178,16 @@ if not DEBUG:
         _header = "HTTP_" + os.environ["SECURE_PROXY_SSL_HEADER"].strip().upper().replace("-", "_")
         SECURE_PROXY_SSL_HEADER = (_header, "https")
 
+# Limits per lab (lab.sim.limits.LabLimits fields), from LAB_LIMIT_<FIELD>
+# variables: LAB_LIMIT_MAX_PODS=50 -> {"max_pods": "50"}.
+LAB_LIMITS = {name[len("LAB_LIMIT_"):].lower(): value
+              for name, value in os.environ.items() if name.startswith("LAB_LIMIT_")}
+# The terminal: command lines per second per lab (a token bucket), and the
+# largest line (with its here-documents) it accepts.
+LAB_COMMAND_RATE = {"per_second": float(os.environ.get("LAB_COMMANDS_PER_SECOND", "5")),
+                    "burst": int(os.environ.get("LAB_COMMAND_BURST", "10"))}
+LAB_MAX_INPUT_BYTES = int(os.environ.get("LAB_MAX_INPUT_BYTES", str(1024 * 1024)))
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

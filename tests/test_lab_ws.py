@@ -152,7 +152,7 @@ async def test_ctrl_c_stops_a_running_loop():
     messages = []
     while not messages or messages[-1]["type"] != "prompt":
         messages.append(await receive(comm))
-    # Stopped by Ctrl-C, not by the loop budget ("bash: loop stopped after ..."): no output, status 130.
+    # Stopped by Ctrl-C, not by the loop budget ("bash: loop stopped: ..."): no output, status 130.
     assert [m["type"] for m in messages] == ["result", "prompt"]
     assert messages[0]["status"] == 130
     assert messages[1] == {"type": "prompt", "text": PROMPT, "continuation": False}

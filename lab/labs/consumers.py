@@ -16,11 +16,13 @@ import threading
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from lab.labs.models import Lab
 from lab.labs.ownership import lab_for_scope
 from lab.labs.persistence import open_shell, run_in_shell
+from lab.labs.ratelimit import input_refusal
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +113,14 @@ class TerminalConsumer(AsyncJsonWebsocketConsumer):
         text = self.pending + line
         from lab.sim.shell.session import ShellSession
 
-        if ShellSession.needs_more(text):
+        more = len(text) <= settings.LAB_MAX_INPUT_BYTES and ShellSession.needs_more(text)
+        refusal = input_refusal(self.lab.pk, text, complete=not more)
+        if refusal is not None:  # the command is dropped, as after Ctrl-C
+            self.pending = ""
+            await self.send_json(refusal)
+            await self.send_json({"type": "prompt", "text": self.prompt_text, "continuation": False})
+            return
+        if more:
             self.pending = text + "\n"
             await self.send_json({"type": "prompt", "text": CONTINUATION_PROMPT, "continuation": True})
             return

@@ -4,7 +4,8 @@ commands with redirections, functions and command substitution.
 Pipes are run one command after the other with the previous command's
 output as the next one's stdin; each part of a multi-command pipeline and
 every $(...) runs in a copy of the shell state (a subshell), as in bash.
-Loops are bounded: every iteration counts against the session's budget and
+Loops are bounded: every iteration counts against the session's budget
+(the lab's limit of loop iterations per command, lab.sim.limits) and
 checks the interrupt flag (Ctrl-C).
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..fs import ENOENT, FSError
+from ..limits import CommandLimitReached, loop_limit_message
 from . import ast as A
 from .context import BufferSink, CommandContext, FileSink, Input, NullSink, Sink
 from .expand import Expander, ExpansionError, glob_regex, pattern_match
@@ -52,7 +54,7 @@ class AbortLine(Exception):
 
 
 class Interrupted(Exception):
-    """Ctrl-C or the loop budget stopped the whole input line."""
+    """Ctrl-C stopped the whole input line."""
 
     def __init__(self, message: str = ""):
         self.message = message
@@ -233,6 +235,7 @@ class Shell:
         else:
             data_in = self.stdin
             status = 0
+            stopped: CommandLimitReached | None = None
             for i, cmd in enumerate(pl.commands):
                 last = i == len(pl.commands) - 1
                 buf = BufferSink()
@@ -244,8 +247,16 @@ class Shell:
                     status = sub.run_command(cmd, fds, data_in)
                 except (ExitShell, AbortLine) as e:
                     status = e.status
+                except CommandLimitReached as e:
+                    if last:
+                        raise
+                    # A writer stopped by a limit: the readers after it still
+                    # get what it wrote (end of file), then the line stops.
+                    stopped, status = stopped or e, 130
                 if not last:
                     data_in = Input(buf.getvalue())
+            if stopped is not None:
+                raise stopped
         if pl.negate:
             status = 0 if status else 1
         self.state.status = status
@@ -295,7 +306,7 @@ class Shell:
         self.check_interrupt()
         self.session.iterations += 1
         if self.session.iterations > self.session.loop_budget:
-            raise Interrupted(f"bash: loop stopped after {self.session.loop_budget} iterations\n")
+            raise CommandLimitReached(loop_limit_message(self.session.loop_budget))
 
     def _loop_body(self, body: A.CommandList) -> tuple[int, str | None]:
         self.loop_depth += 1
