@@ -218,7 +218,8 @@ def test_limits_from_settings_values():
         max_pods=7, max_virtual_seconds=90.0)
     with pytest.raises(ValueError) as info:
         LabLimits.from_mapping({"max_pod": "7"})
-    assert str(info.value).startswith("unknown lab limits ['max_pod']; known: ['max_loop_iterations',")
+    assert str(info.value).startswith("unknown lab limits ['max_pod']; known: ['max_disk_bytes', "
+                                      "'max_loop_iterations',")
     with pytest.raises(ValueError) as info:
         LabLimits.from_mapping({"max_pods": "0"})
     assert str(info.value) == "lab limit max_pods must be positive, not '0'"
@@ -234,3 +235,39 @@ def test_a_world_without_limits_of_its_own_gets_the_process_default(fresh_state)
             "bash: loop stopped: this lab allows 2 loop iterations per command\n"
     finally:
         set_default_limits(saved)
+
+
+# ---- output per command and a host's disk ---------------------------------------------
+
+def test_a_doubling_variable_stops_at_the_value_limit(make_world):
+    from lab.sim.shell.session import ShellSession
+
+    shell = ShellSession(make_world(max_output_bytes=1000), "k8s-master")
+    r = shell.run("x=ab; while true; do x=$x$x; done; echo never")
+    assert (r.stdout, r.stderr, r.status) == (
+        "", "bash: x: command stopped: this lab allows values of at most 1000 bytes\n", 130)
+    assert shell.run("echo ${#x}").stdout == "512\n"  # the last value that fitted
+
+
+def test_output_of_one_command_line_stops_at_the_output_limit(make_world):
+    world = make_world(max_output_bytes=1000)
+    write(world, "/root/a", "0123456789" * 30)
+    out, err, status = run(world, "while true; do cat a; done")
+    assert (len(out), err, status) == (900, "bash: command stopped: this lab allows 1000 bytes of output "
+                                            "per command\n", 130)
+    # Pipes and redirections count too; the file keeps what was written before the stop.
+    out, err, status = run(world, "while true; do cat a a > b; cat b >> c; done")
+    assert (out, status) == ("", 130) and err.endswith("bytes of output per command\n")
+    assert len(world.hosts[world.default_host].fs.read("/root/c")) == 0
+    assert run(world, "wc -c b") == ("600 b\n", "", 0)
+
+
+def test_a_full_disk_fails_the_write_in_the_kernels_words_and_the_line_goes_on(make_world):
+    world = make_world(max_disk_bytes=make_world().hosts["k8s-master"].fs.used() + 700)
+    write(world, "/root/a", "x" * 300)
+    assert run(world, "cat a >> d; echo $?; cat a >> d; echo $?") == (
+        "0\n1\n", "cat: write error: No space left on device\n", 0)
+    assert run(world, "echo hi > e; echo $?") == ("0\n", "", 0)
+    assert run(world, "cat a | tee f; echo $?")[1:] == ("tee: f: No space left on device\n", 0)
+    assert run(world, "wc -c d") == ("300 d\n", "", 0)   # nothing of the failed write landed
+    assert run(world, "rm d; cat a >> d; echo $?") == ("0\n", "", 0)

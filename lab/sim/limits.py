@@ -9,9 +9,10 @@ settings.LAB_LIMITS (`set_default_limits`); a World can be given its own.
 
 Where a real refusal of the same kind exists its words are reused:
 ResourceQuota's `exceeded quota` Forbidden for objects and Pods, the
-apiserver's `Request entity too large: limit is N` for request bodies.
-The replica limit reads like the apiserver's range errors. The loop and
-time limits are the lab's own (bash has neither) and say so.
+apiserver's `Request entity too large: limit is N` for request bodies,
+the kernel's "No space left on device" for a host's full disk. The
+replica limit reads like the apiserver's range errors. The loop, time
+and output limits are the lab's own (bash has none) and say so.
 """
 from __future__ import annotations
 
@@ -38,6 +39,11 @@ class LabLimits:
     max_loop_iterations: int = 1000
     #: virtual seconds one command line may move the lab's clock (sleep, waits, timeouts)
     max_virtual_seconds: float = 3600.0
+    #: characters one command line may write (terminal, pipes, $(...), redirections),
+    #: which is also the longest value a shell variable may hold
+    max_output_bytes: int = 8 * 1024 * 1024
+    #: characters of file content on one host
+    max_disk_bytes: int = 32 * 1024 * 1024
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> "LabLimits":
@@ -83,6 +89,33 @@ class CommandLimitReached(BaseException):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class OutputBudget:
+    """What one command line may still write; spend() raises
+    CommandLimitReached once, when the line goes over (what is written
+    after that, while the line stops, is free)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.left = limit
+        self.exhausted = False
+
+    def spend(self, size: int) -> None:
+        if self.exhausted:
+            return
+        self.left -= size
+        if self.left < 0:
+            self.exhausted = True
+            raise CommandLimitReached(output_limit_message(self.limit))
+
+
+def output_limit_message(limit: int) -> str:
+    return f"bash: command stopped: this lab allows {limit} bytes of output per command\n"
+
+
+def value_limit_message(name: str, limit: int) -> str:
+    return f"bash: {name}: command stopped: this lab allows values of at most {limit} bytes\n"
 
 
 def loop_limit_message(limit: int) -> str:

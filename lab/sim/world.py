@@ -128,9 +128,11 @@ class World:
     @limits.setter
     def limits(self, limits: LabLimits) -> None:
         self.api.limits = limits
+        for host in self.hosts.values():
+            host.fs.capacity = limits.max_disk_bytes
 
     def _new_fs(self) -> HostFS:
-        return HostFS(clock=lambda: self.clock.now.timestamp())
+        return HostFS(clock=lambda: self.clock.now.timestamp(), capacity=self.limits.max_disk_bytes)
 
     def _write_host_files(self) -> None:
         for host in self.hosts.values():
@@ -335,6 +337,7 @@ class World:
             if name in world.hosts:
                 fs = HostFS.from_state(fs_state)
                 fs.clock = lambda: world.clock.now.timestamp()
+                fs.capacity = world.limits.max_disk_bytes
                 world.hosts[name].fs = fs
         for name, host_state in state.get("hosts", {}).items():
             if name in world.hosts:

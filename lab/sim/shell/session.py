@@ -12,7 +12,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..limits import CommandLimitReached, default_limits
+from ..limits import CommandLimitReached, OutputBudget, default_limits
 from .context import Input, TerminalSink
 from .interp import (AbortLine, ExitShell, Interrupted, LoopControl, ReturnFromFunction, Shell, ShellState,
                      incomplete_message, syntax_message)
@@ -61,6 +61,8 @@ class ShellSession:
         self._outermost = True
         self.interrupt = threading.Event()
         self.iterations = 0
+        #: what the running command line may still write (lab.sim.limits)
+        self.output_budget: OutputBudget | None = None
         self.history: list[str] = []
         self.exited = False
         self.pid = 1000 + sum(map(ord, host_name)) % 9000
@@ -124,7 +126,10 @@ class ShellSession:
     def run(self, line: str, stdin: str = "") -> Result:
         """Run one input line (which may span several lines)."""
         chunks: list[tuple[str, str]] = []
-        out, err = TerminalSink(chunks, "out"), TerminalSink(chunks, "err")
+        limits = getattr(self.world, "limits", None) or default_limits()
+        self.output_budget = OutputBudget(limits.max_output_bytes)
+        out = TerminalSink(chunks, "out", self.output_budget)
+        err = TerminalSink(chunks, "err", self.output_budget)
         self.interrupt.clear()
         self.iterations = 0
         if line.strip():
