@@ -95,6 +95,22 @@ def test_log_in_adopts_the_session_labs_and_renames_one_whose_name_the_user_has(
     assert visit_lab(client, "/lab/default-2/").pk == session_default.pk
 
 
+@pytest.mark.parametrize("asked, lands", [("", "/lab/default-2/"), ("/lab/", "/lab/default-2/"),
+                                          ("/lab/default/", "/lab/default-2/"), ("/lab/mini/", "/lab/mini/"),
+                                          ("/accounts/password/", "/accounts/password/")])
+def test_log_in_from_a_renamed_lab_carries_on_in_it(client, asked, lands):
+    user = make_user("ann")
+    own = Client()
+    own.force_login(user)
+    visit_lab(own)
+    tried = visit_lab(client)
+    visit_lab(client, "/lab/mini/")
+    response = client.post("/accounts/login/", {"username": "ann", "password": PASSWORD, "next": asked})
+    assert response["Location"] == lands
+    if lands == "/lab/default-2/":
+        assert visit_lab(client, lands).pk == tried.pk
+
+
 def test_a_wrong_password_logs_nobody_in_and_moves_no_lab(client):
     make_user("ann")
     lab = visit_lab(client)

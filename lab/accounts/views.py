@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from lab.accounts.forms import SignupForm
 from lab.accounts.roles import make_learner
-from lab.accounts.signin import login_keeping_labs
+from lab.accounts.signin import lab_page_after_login, login_keeping_labs
 
 
 def next_url(request: HttpRequest) -> str:
@@ -33,8 +33,8 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        login_keeping_labs(self.request, form.get_user())
-        return HttpResponseRedirect(self.get_success_url())
+        adopted = login_keeping_labs(self.request, form.get_user())
+        return HttpResponseRedirect(lab_page_after_login(self.get_success_url(), adopted))
 
 
 class LogoutView(auth_views.LogoutView):
@@ -62,6 +62,6 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.save()
         make_learner(user)
-        login_keeping_labs(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(next_url(request))
+        adopted = login_keeping_labs(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(lab_page_after_login(next_url(request), adopted))
     return render(request, "accounts/signup.html", {"form": form, "next": request.GET.get("next", "")})

@@ -81,23 +81,23 @@ def free_name(name: str, taken: set[str], max_length: int) -> str:
         n += 1
 
 
-def adopt_session_labs(session_key: str | None, user: Any) -> list[Lab]:
-    """Give the labs of the browser session `session_key` to `user`; the
-    adopted labs, in name order.
+def adopt_session_labs(session_key: str | None, user: Any) -> dict[str, Lab]:
+    """Give the labs of the browser session `session_key` to `user`;
+    {name in the session: the adopted lab}.
 
     A session lab whose name the user already has is kept under the next
     free name (`default-2` beside the user's own `default`)."""
     if not session_key or not user.is_authenticated:
-        return []
+        return {}
     max_length = Lab._meta.get_field("name").max_length
     with transaction.atomic():
         taken = set(owned_labs(user=user).values_list("name", flat=True))
-        adopted = []
+        adopted = {}
         for lab in owned_labs(session_key=session_key).select_for_update().order_by("name"):
+            adopted[lab.name] = lab
             lab.name = free_name(lab.name, taken, max_length)
             taken.add(lab.name)
             lab.owner_kind, lab.user, lab.session_key = Lab.OwnerKind.USER, user, ""
             # Only the owner columns: the lab's World (and its revision) is untouched.
             lab.save(update_fields=["name", "owner_kind", "user", "session_key"])
-            adopted.append(lab)
     return adopted
