@@ -271,3 +271,14 @@ def test_a_full_disk_fails_the_write_in_the_kernels_words_and_the_line_goes_on(m
     assert run(world, "cat a | tee f; echo $?")[1:] == ("tee: f: No space left on device\n", 0)
     assert run(world, "wc -c d") == ("300 d\n", "", 0)   # nothing of the failed write landed
     assert run(world, "rm d; cat a >> d; echo $?") == ("0\n", "", 0)
+
+
+def test_the_limits_benchmark_prints_what_stopped_each_line(capsys):
+    from lab.sim.bench import limits as bench
+
+    assert bench.main(["--repeat", "1", "sleep_loop", "doubling_variable"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["figure"], r["unit"], r["repeat"], r["stopped_by"]) for r in rows] == [
+        ("sleep_loop", "s", 1, "bash: command stopped: this lab allows 3600 virtual seconds per command"),
+        ("doubling_variable", "s", 1, "bash: x: command stopped: this lab allows values of at most 8388608 bytes")]
+    assert all(isinstance(r["value"], float) and r["value"] >= 0 for r in rows)

@@ -65,6 +65,11 @@ class LabLimits:
         return asdict(self)
 
 
+#: for benchmarks and tools that build clusters far bigger than a learner's
+UNLIMITED = LabLimits(max_objects=10**12, max_pods=10**12, max_replicas=10**12, max_request_bytes=10**12,
+                      max_loop_iterations=10**12, max_virtual_seconds=float("inf"), max_output_bytes=10**12,
+                      max_disk_bytes=10**12)
+
 _default = LabLimits()
 
 
