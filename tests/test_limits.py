@@ -282,3 +282,10 @@ def test_the_limits_benchmark_prints_what_stopped_each_line(capsys):
         ("sleep_loop", "s", 1, "bash: command stopped: this lab allows 3600 virtual seconds per command"),
         ("doubling_variable", "s", 1, "bash: x: command stopped: this lab allows values of at most 8388608 bytes")]
     assert all(isinstance(r["value"], float) and r["value"] >= 0 for r in rows)
+
+
+def test_a_printf_field_wider_than_the_output_limit_stops_before_it_is_built(make_world):
+    world = make_world(max_output_bytes=1000)
+    assert run(world, "printf '%0999999999999d\\n' 1; echo never") == (
+        "", "bash: command stopped: this lab allows 1000 bytes of output per command\n", 130)
+    assert run(world, "printf '%05d\\n' 42") == ("00042\n", "", 0)
