@@ -16,8 +16,8 @@ import threading
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from django.conf import settings
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from lab.labs.models import Lab
 from lab.labs.ownership import lab_for_scope
