@@ -170,3 +170,69 @@ async def test_after_sign_up_the_terminal_finds_the_adopted_lab_through_the_acco
     await comm.disconnect()
     lab = await sync_to_async(Lab.objects.get)()
     assert (lab.pk, lab.owner_kind) == (lab_pk, "user")
+
+
+@sync_to_async
+def learner_with_lab() -> Client:
+    client = signed_in("ann")
+    client.get("/lab/")
+    return client
+
+
+async def open_terminal(client: Client) -> WebsocketCommunicator:
+    comm = communicator(client.cookies["sessionid"].value, "default")
+    assert (await first_message(comm))["type"] == "hello"
+    assert (await comm.receive_json_from(timeout=TIMEOUT))["type"] == "prompt"
+    return comm
+
+
+async def assert_terminal_ended(comm: WebsocketCommunicator) -> None:
+    """The next command is refused as for a lab the visitor does not own, and not run."""
+    await comm.send_json_to({"type": "input", "line": "kubectl create namespace after"})
+    assert await comm.receive_json_from(timeout=TIMEOUT) == {
+        "type": "error", "code": "no-lab", "message": "you have no lab named 'default'; open /lab/default/ first"}
+    assert await comm.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 4404}
+    from lab.labs.persistence import load_world
+    world = await sync_to_async(load_world)(await sync_to_async(Lab.objects.get)())
+    assert world.store.peek("namespaces", "", "after") is None
+
+
+@websocket_test
+async def test_an_open_terminal_ends_when_its_browser_logs_out():
+    client = await learner_with_lab()
+    comm = await open_terminal(client)
+    await sync_to_async(client.post)("/accounts/logout/")
+    await assert_terminal_ended(comm)
+
+
+@websocket_test
+async def test_an_open_terminal_ends_when_the_password_is_changed_in_another_browser():
+    client = await learner_with_lab()
+    comm = await open_terminal(client)
+    other = Client()
+    await sync_to_async(other.post)("/accounts/login/", {"username": "ann", "password": PASSWORD})
+    await sync_to_async(other.post)("/accounts/password/", {
+        "old_password": PASSWORD, "new_password1": "x-new-Pass-77", "new_password2": "x-new-Pass-77"})
+    await assert_terminal_ended(comm)
+
+
+@websocket_test
+async def test_an_anonymous_terminal_ends_when_its_browser_signs_up():
+    @sync_to_async
+    def anonymous_with_lab() -> Client:
+        client = Client()
+        client.get("/lab/")
+        return client
+
+    client = await anonymous_with_lab()
+    comm = communicator(client.cookies["sessionid"].value, "default")
+    assert (await first_message(comm))["type"] == "hello"
+    assert (await comm.receive_json_from(timeout=TIMEOUT))["type"] == "prompt"
+    await sync_to_async(client.post)("/accounts/signup/", {"username": "ann", "password1": PASSWORD,
+                                                           "password2": PASSWORD})
+    await comm.send_json_to({"type": "input", "line": "true"})
+    assert (await comm.receive_json_from(timeout=TIMEOUT))["code"] == "no-lab"
+    # The page's new connection (with the new cookie) finds the lab through the account.
+    again = communicator(client.cookies["sessionid"].value, "default")
+    assert (await first_message(again))["type"] == "hello"
+    await again.disconnect()

@@ -20,7 +20,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from lab.labs.models import Lab
-from lab.labs.ownership import lab_for_scope
+from lab.labs.ownership import lab_for_scope, still_owned
 from lab.labs.persistence import open_shell, run_in_shell
 from lab.labs.ratelimit import input_refusal
 
@@ -109,6 +109,10 @@ class TerminalConsumer(AsyncJsonWebsocketConsumer):
             # SIMPLIFICATION: no type-ahead; a line sent while a command runs is refused.
             await self.send_json({"type": "error", "code": "busy",
                                   "message": "a command is still running; press Ctrl-C to stop it"})
+            return
+        if not await database_sync_to_async(still_owned)(self.scope, self.lab.pk):
+            name, self.lab = self.lab.name, None  # logged out or in since: the terminal ends
+            await self.fail("no-lab", f"you have no lab named {name!r}; open /lab/{name}/ first", CLOSE_NO_LAB)
             return
         text = self.pending + line
         from lab.sim.shell.session import ShellSession

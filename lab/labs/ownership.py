@@ -9,12 +9,17 @@ nothing about whether someone else has a lab of that name.
 
 When an anonymous visitor signs up or logs in, `adopt_session_labs` moves
 the labs of their browser session to their user, so a "just try it" lab
-is kept.
+is kept. An open terminal asks `still_owned` before every command, so
+logging out (or in) elsewhere in the browser ends it.
 """
 from __future__ import annotations
 
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user
 from django.db import IntegrityError, transaction
 
 from lab.labs.models import Lab
@@ -65,6 +70,22 @@ def lab_for_scope(scope: dict, name: str) -> Lab | None:
     session = scope.get("session")
     key = session.session_key if session is not None else None
     return owned_labs(user=user, session_key=key).filter(name=name).first()
+
+
+def still_owned(scope: dict, lab_pk: int) -> bool:
+    """Whether the websocket's visitor still owns lab `lab_pk`, by their
+    session as it is stored now: the terminal asks before every command,
+    as the browser may have logged out (or in, or changed the password,
+    which signs out its other sessions) since the socket opened."""
+    session = scope.get("session")
+    key = session.session_key if session is not None else None
+    if not key:
+        return False
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
+    if not store.exists(key):
+        return False
+    user = get_user(SimpleNamespace(session=store))  # Django's check, session auth hash included
+    return owned_labs(user=user, session_key=key).filter(pk=lab_pk).exists()
 
 
 def free_name(name: str, taken: set[str], max_length: int) -> str:
