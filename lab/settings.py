@@ -10,6 +10,19 @@ channel layer). Scale-out sets DATABASE_URL (PostgreSQL) and REDIS_URL.
     SECRET_KEY     unset: a key generated once per install in var/secret_key
     DEBUG          default true (embedded mode); "0"/"false"/"no"/"off" = off
     ALLOWED_HOSTS  comma-separated, default 127.0.0.1,localhost
+    CSRF_TRUSTED_ORIGINS  comma-separated origins (https://lab.example.org)
+
+With DEBUG off (production) the site is HTTPS only: secure session and
+CSRF cookies, HSTS, redirects to https, and these knobs:
+
+    SECURE_SSL_REDIRECT             default true
+    SECURE_HSTS_SECONDS             default 31536000 (a year)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS  default true
+    SECURE_HSTS_PRELOAD             default true
+    SECURE_PROXY_SSL_HEADER         unset; "X-Forwarded-Proto" behind a TLS proxy that sets it
+
+Limits per lab (LAB_LIMITS, lab.sim.limits) come from LAB_LIMIT_<NAME>
+variables, e.g. LAB_LIMIT_MAX_OBJECTS=1500; docs/accounts.md lists them.
 """
 from __future__ import annotations
 
@@ -87,6 +100,7 @@ INSTALLED_APPS = [
     "channels",
     "lab.labs",
     "lab.lessons",
+    "lab.accounts",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +155,39 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/lab/"
+
+# Cookies: the session cookie is never readable by scripts; both cookies
+# stay on this site. In production they travel over HTTPS only.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer's plain-HTTP probe
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+        _header = "HTTP_" + os.environ["SECURE_PROXY_SSL_HEADER"].strip().upper().replace("-", "_")
+        SECURE_PROXY_SSL_HEADER = (_header, "https")
+
+# Limits per lab (lab.sim.limits.LabLimits fields), from LAB_LIMIT_<FIELD>
+# variables: LAB_LIMIT_MAX_PODS=50 -> {"max_pods": "50"}.
+LAB_LIMITS = {name[len("LAB_LIMIT_"):].lower(): value
+              for name, value in os.environ.items() if name.startswith("LAB_LIMIT_")}
+# The terminal: command lines per second per lab (a token bucket), and the
+# largest line (with its here-documents) it accepts.
+LAB_COMMAND_RATE = {"per_second": float(os.environ.get("LAB_COMMANDS_PER_SECOND", "5")),
+                    "burst": int(os.environ.get("LAB_COMMAND_BURST", "10"))}
+LAB_MAX_INPUT_BYTES = int(os.environ.get("LAB_MAX_INPUT_BYTES", str(1024 * 1024)))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

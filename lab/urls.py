@@ -10,5 +10,6 @@ urlpatterns = [
     path("lab/<slug:name>/", views.lab_page, name="lab-named"),
     path("", include("lab.lessons.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("lab.accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -152,7 +152,7 @@ async def test_ctrl_c_stops_a_running_loop():
     messages = []
     while not messages or messages[-1]["type"] != "prompt":
         messages.append(await receive(comm))
-    # Stopped by Ctrl-C, not by the loop budget ("bash: loop stopped after ..."): no output, status 130.
+    # Stopped by Ctrl-C, not by the loop budget ("bash: loop stopped: ..."): no output, status 130.
     assert [m["type"] for m in messages] == ["result", "prompt"]
     assert messages[0]["status"] == 130
     assert messages[1] == {"type": "prompt", "text": PROMPT, "continuation": False}
@@ -217,7 +217,7 @@ async def test_a_lab_of_another_session_is_not_reachable():
     assert (await comm.connect(timeout=TIMEOUT))[0]
     message = await receive(comm)
     assert message == {"type": "error", "code": "no-lab",
-                       "message": "this browser session has no lab named 'mine'; open /lab/ first"}
+                       "message": "you have no lab named 'mine'; open /lab/mine/ first"}
     assert await comm.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 4404}
     assert await sync_to_async(Lab.objects.count)() == 1
 

@@ -58,7 +58,7 @@ def test_infinite_loop_is_stopped_by_the_budget():
     world, s = session(loop_budget=50)
     r = s.run("while true; do echo hit; sleep 1; done")
     assert r.stdout == "hit\n" * 50
-    assert r.stderr == "bash: loop stopped after 50 iterations\n"
+    assert r.stderr == "bash: loop stopped: this lab allows 50 loop iterations per command\n"
     assert r.status == 130
     assert world.advanced == [1.0] * 50
     # the budget is per input line

@@ -8,3 +8,11 @@ class LabsConfig(AppConfig):
     name = "lab.labs"
     label = "labs"
     verbose_name = "Labs"
+
+    def ready(self) -> None:
+        """Every World this process loads gets the limits of settings.LAB_LIMITS."""
+        from django.conf import settings
+
+        from lab.sim.limits import LabLimits, set_default_limits
+
+        set_default_limits(LabLimits.from_mapping(settings.LAB_LIMITS))

@@ -17,9 +17,12 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from lab.labs.models import Lab
+from lab.labs.ownership import lab_for_scope, still_owned
 from lab.labs.persistence import open_shell, run_in_shell
+from lab.labs.ratelimit import input_refusal
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +39,9 @@ def clock_text(now) -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def session_lab(session_key: str | None, name: str) -> Lab | None:
-    """The lab `name` owned by the browser session `session_key`."""
-    if not session_key:
-        return None
-    return Lab.objects.filter(owner_kind=Lab.OwnerKind.SESSION, session_key=session_key, name=name).first()
-
-
 class TerminalConsumer(AsyncJsonWebsocketConsumer):
     """ws/lab/<name>/terminal/?host=<host>: a shell on <host> of the
-    session's lab <name>."""
+    visitor's own lab <name> (lab.labs.ownership)."""
 
     async def connect(self) -> None:
         self.lab: Lab | None = None
@@ -59,10 +55,9 @@ class TerminalConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
 
         name = self.scope["url_route"]["kwargs"]["name"]
-        session = self.scope.get("session")
-        lab = await database_sync_to_async(session_lab)(session.session_key if session else None, name)
+        lab = await database_sync_to_async(lab_for_scope)(self.scope, name)
         if lab is None:
-            await self.fail("no-lab", f"this browser session has no lab named {name!r}; open /lab/ first",
+            await self.fail("no-lab", f"you have no lab named {name!r}; open /lab/{name}/ first",
                             CLOSE_NO_LAB)
             return
         query = parse_qs(self.scope.get("query_string", b"").decode())
@@ -115,10 +110,21 @@ class TerminalConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "code": "busy",
                                   "message": "a command is still running; press Ctrl-C to stop it"})
             return
+        if not await database_sync_to_async(still_owned)(self.scope, self.lab.pk):
+            name, self.lab = self.lab.name, None  # logged out or in since: the terminal ends
+            await self.fail("no-lab", f"you have no lab named {name!r}; open /lab/{name}/ first", CLOSE_NO_LAB)
+            return
         text = self.pending + line
         from lab.sim.shell.session import ShellSession
 
-        if ShellSession.needs_more(text):
+        more = len(text) <= settings.LAB_MAX_INPUT_BYTES and ShellSession.needs_more(text)
+        refusal = input_refusal(self.lab.pk, text, complete=not more)
+        if refusal is not None:  # the command is dropped, as after Ctrl-C
+            self.pending = ""
+            await self.send_json(refusal)
+            await self.send_json({"type": "prompt", "text": self.prompt_text, "continuation": False})
+            return
+        if more:
             self.pending = text + "\n"
             await self.send_json({"type": "prompt", "text": CONTINUATION_PROMPT, "continuation": True})
             return

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from lab.labs.models import Lab
+from lab.labs.ownership import owned_labs
 from lab.sim import lessons as engine
 
 from .models import LessonProgress
@@ -17,11 +18,8 @@ from .progress import lesson_of, lesson_state, lesson_summary, restart_lesson
 
 
 def visitor_labs(request: HttpRequest):
-    """The labs of this browser session (as the lab page creates them)."""
-    key = request.session.session_key
-    if not key:
-        return Lab.objects.none()
-    return Lab.objects.filter(owner_kind=Lab.OwnerKind.SESSION, session_key=key)
+    """The visitor's labs: a signed-in user's, else this browser session's."""
+    return owned_labs(getattr(request, "user", None), request.session.session_key)
 
 
 def _lab(request: HttpRequest, name: str) -> Lab:

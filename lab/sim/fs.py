@@ -21,6 +21,7 @@ ENOTDIR = "Not a directory"
 EEXIST = "File exists"
 ENOTEMPTY = "Directory not empty"
 EINVAL = "Invalid argument"
+ENOSPC = "No space left on device"
 
 HOME = "/root"
 
@@ -72,6 +73,9 @@ class HostFS:
 
     nodes: dict[str, Node] = field(default_factory=dict)
     clock: Callable[[], float] | None = field(default=None, repr=False, compare=False)
+    #: characters of file content this host holds at most (the lab's
+    #: max_disk_bytes; None: no limit); not persisted, the owner sets it
+    capacity: int | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if "/" not in self.nodes:
@@ -183,11 +187,19 @@ class HostFS:
             raise FSError(EISDIR, path)
         if path.endswith("/"):
             raise FSError(EISDIR, path)
+        if self.capacity is not None:
+            grows = len(content) - (0 if append or n is None else len(n.content))
+            if grows > 0 and self.used() + grows > self.capacity:
+                raise FSError(ENOSPC, path)
         if n is None:
             self._parent_dir(ap, path)
             n = self.nodes[ap] = Node(is_dir=False)
         n.content = (n.content + content) if append else content
         n.mtime = self._now()
+
+    def used(self) -> int:
+        """Characters of file content stored on this host."""
+        return sum(len(n.content) for n in self.nodes.values() if not n.is_dir)
 
     def append(self, path: str, content: str, cwd: str = HOME) -> None:
         self.write(path, content, cwd, append=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import random
+from contextlib import contextmanager
 from datetime import datetime
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from . import commands as _commands  # noqa: F401  (registers kubectl and the other host commands)
 from .api.resources import by_kind
@@ -23,6 +24,7 @@ from .bootstrap import bootstrap_objects
 from .clock import Clock, format_time, parse_time
 from .controllers import build_controllers
 from .fs import HostFS
+from .limits import CommandLimitReached, LabLimits, default_limits, time_limit_message
 from .profiles import Profile, load_profile
 from .randomness import RandomStreams
 
@@ -55,7 +57,8 @@ class World:
     #: how many of the latest watch events travel with the saved state
     PERSISTED_EVENTS = 200
 
-    def __init__(self, profile: Profile, seed: int = 0, *, _bootstrap: bool = True):
+    def __init__(self, profile: Profile, seed: int = 0, *, _bootstrap: bool = True,
+                 limits: LabLimits | None = None):
         self.profile = profile
         self.seed = seed
         self.streams = RandomStreams(seed)
@@ -67,6 +70,9 @@ class World:
             service_cluster_ip_range=profile.service_cluster_ip_range,
             service_node_port_range=profile.service_node_port_range,
             advertise_address=cp.ip, secure_port=profile.apiserver_port))
+        self.api.limits = limits or default_limits()
+        #: the clock's furthest point for the command line running now (None between commands)
+        self._time_deadline: float | None = None
         self.hosts: dict[str, Host] = {}
         for node in profile.nodes:
             self.hosts[node.name] = Host(node.name, node.ip, "node", self._new_fs(), node.control_plane)
@@ -111,11 +117,22 @@ class World:
 
     # -- construction --------------------------------------------------------
     @classmethod
-    def from_profile(cls, profile: str = "kubeadm", seed: int = 0) -> "World":
-        return cls(load_profile(profile), seed)
+    def from_profile(cls, profile: str = "kubeadm", seed: int = 0, limits: LabLimits | None = None) -> "World":
+        return cls(load_profile(profile), seed, limits=limits)
+
+    @property
+    def limits(self) -> LabLimits:
+        """This lab's limits (lab.sim.limits); the apiserver enforces the object ones."""
+        return self.api.limits
+
+    @limits.setter
+    def limits(self, limits: LabLimits) -> None:
+        self.api.limits = limits
+        for host in self.hosts.values():
+            host.fs.capacity = limits.max_disk_bytes
 
     def _new_fs(self) -> HostFS:
-        return HostFS(clock=lambda: self.clock.now.timestamp())
+        return HostFS(clock=lambda: self.clock.now.timestamp(), capacity=self.limits.max_disk_bytes)
 
     def _write_host_files(self) -> None:
         for host in self.hosts.values():
@@ -192,6 +209,24 @@ class World:
         session = ShellSession(self, name)
         return session.run(line, stdin)
 
+    @contextmanager
+    def command_limits(self) -> Iterator[bool]:
+        """Within: one command line, whose commands together may move the
+        clock at most limits.max_virtual_seconds; past that, advance()
+        raises CommandLimitReached. Yields True for the outermost line
+        (a shell inside `kubectl exec` runs within its caller's budget)."""
+        if self._time_deadline is not None:
+            yield False
+            return
+        self._time_deadline = self.clock.elapsed + self.limits.max_virtual_seconds
+        try:
+            yield True
+        finally:
+            self._time_deadline = None
+
+    def _time_limit_reached(self) -> CommandLimitReached:
+        return CommandLimitReached(time_limit_message(self.limits.max_virtual_seconds))
+
     # -- time ------------------------------------------------------------------
     def on_tick(self, callback: Callable[[], None]) -> None:
         """Controllers that reconcile whenever time moves or state changes."""
@@ -212,8 +247,12 @@ class World:
 
     def step(self) -> bool:
         """Run the next timer, whenever it is due; False when there is none."""
-        timer = self.clock.pop_due(float("inf"))
+        deadline = self._time_deadline
+        timer = self.clock.pop_due(float("inf") if deadline is None else deadline)
         if timer is None:
+            if deadline is not None and self.clock.next_due() is not None:
+                self.advance(deadline - self.clock.elapsed)
+                raise self._time_limit_reached()
             return False
         if timer.callback:
             timer.callback()
@@ -223,6 +262,10 @@ class World:
     def advance(self, seconds: float) -> None:
         """Move the clock forward, firing every timer due on the way."""
         until = self.clock.elapsed + max(0.0, float(seconds))
+        deadline = self._time_deadline
+        over = deadline is not None and until > deadline + 1e-9
+        if over:
+            until = max(self.clock.elapsed, deadline)
         self.settle()
         while True:
             timer = self.clock.pop_due(until)
@@ -233,6 +276,8 @@ class World:
             self.settle()
         self.clock.elapsed = until
         self.settle()
+        if over:
+            raise self._time_limit_reached()
 
     # -- persistence -----------------------------------------------------------
     def to_state(self) -> dict[str, Any]:
@@ -274,8 +319,8 @@ class World:
         }
 
     @classmethod
-    def from_state(cls, state: dict[str, Any]) -> "World":
-        world = cls(load_profile(state["profile"]), state.get("seed", 0), _bootstrap=False)
+    def from_state(cls, state: dict[str, Any], limits: LabLimits | None = None) -> "World":
+        world = cls(load_profile(state["profile"]), state.get("seed", 0), _bootstrap=False, limits=limits)
         world.streams = RandomStreams.from_state(world.seed, state["rng"])
         world.api.rng = world.streams
         world.clock.elapsed = float(state["clock"])
@@ -292,6 +337,7 @@ class World:
             if name in world.hosts:
                 fs = HostFS.from_state(fs_state)
                 fs.clock = lambda: world.clock.now.timestamp()
+                fs.capacity = world.limits.max_disk_bytes
                 world.hosts[name].fs = fs
         for name, host_state in state.get("hosts", {}).items():
             if name in world.hosts:

@@ -256,3 +256,17 @@ def forbidden_request(message: str) -> StatusError:
 
 def method_not_supported(message: str) -> StatusError:
     return StatusError(405, "MethodNotAllowed", message)
+
+
+def exceeded_quota(resource: str, group: str, name: str, quota: str, counted: str,
+                   used: int, limited: int) -> StatusError:
+    """The ResourceQuota admission plugin's refusal of one more `counted`:
+    `pods "web-1" is forbidden: exceeded quota: q, requested: pods=1, used: pods=10, limited: pods=10`."""
+    message = (f"{qualified_resource(resource, group)} {go_quote(name)} is forbidden: exceeded quota: {quota}, "
+               f"requested: {counted}=1, used: {counted}={used}, limited: {counted}={limited}")
+    return StatusError(403, "Forbidden", message, _details(name, group, resource))
+
+
+def request_entity_too_large(limit: int) -> StatusError:
+    """The apiserver's answer to a request body over its limit (413)."""
+    return StatusError(413, "RequestEntityTooLarge", f"Request entity too large: limit is {limit}")

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
+import orjson
+
+from ..limits import QUOTA_NAME, default_limits
 from . import errors
 from .clone import clone
 from .allocators import AllocationError, ClusterIPAllocator, NodePortAllocator, RangeFull
@@ -28,6 +31,8 @@ from .store import Store
 
 # Kinds whose storage strategy keeps metadata.generation (bumped on spec change).
 GENERATION_KINDS = {"Deployment", "ReplicaSet", "DaemonSet"}
+#: kinds whose spec.replicas the lab's max_replicas bounds
+REPLICATED_KINDS = {"Deployment", "ReplicaSet", "StatefulSet", "ReplicationController"}
 
 
 @dataclass
@@ -59,6 +64,8 @@ class ApiServer:
         self.strict_internal = False
         self._client_depth = 0
         self._delete_hooks: list[Callable[[Resource, dict[str, Any]], None]] = []
+        #: the lab's limits (lab.sim.limits.LabLimits); the World sets its own
+        self.limits = default_limits()
         self.reconfigure(self.config)
 
     # -- configuration -------------------------------------------------------
@@ -157,10 +164,47 @@ class ApiServer:
         if not self.up:
             raise ConnectionRefused(self.config.advertise_address, self.config.secure_port)
 
+    # -- the lab's limits (lab.sim.limits) -------------------------------------
+    def _check_request_size(self, body: Any) -> None:
+        """A user's request body (as the JSON kubectl sends) over the limit is
+        refused before anything else, as the real apiserver's 413 is."""
+        if not self._client_depth:
+            return
+        limit = self.limits.max_request_bytes
+        if len(orjson.dumps(body)) > limit:
+            raise errors.request_entity_too_large(limit)
+
+    def _admit_counts(self, res: Resource, name: str) -> None:
+        """Quota-style admission of one more object: Pods for every
+        creator (a ReplicaSet's refused Pod is its FailedCreate event, as
+        under a real quota); all objects but Events for users' requests."""
+        limits = self.limits
+        if res.group_resource == "pods":
+            used = self.store.count("pods")
+            if used >= limits.max_pods:
+                raise errors.exceeded_quota(res.plural, res.group, name, QUOTA_NAME, "pods", used, limits.max_pods)
+        if self._client_depth:
+            used = len(self.store) - self.store.count("events")
+            if used >= limits.max_objects:
+                raise errors.exceeded_quota(res.plural, res.group, name, QUOTA_NAME, "objects", used,
+                                            limits.max_objects)
+
+    def _replica_errors(self, res: Resource, obj: dict[str, Any]) -> list[errors.FieldError]:
+        """spec.replicas over the lab's limit, for users' requests, as a field error."""
+        if not self._client_depth or res.kind not in REPLICATED_KINDS:
+            return []
+        replicas = (obj.get("spec") or {}).get("replicas")
+        limit = self.limits.max_replicas
+        if isinstance(replicas, int) and replicas > limit:
+            return [errors.invalid("spec.replicas", replicas,
+                                   f"must be less than or equal to {limit} (the lab's limit per workload)")]
+        return []
+
     # -- create --------------------------------------------------------------
     def _decode_body(self, obj: dict[str, Any]) -> tuple[Resource, dict[str, Any]]:
         """A request body: a private copy, its resource, strictly decoded."""
         self._check_up()
+        self._check_request_size(obj)
         obj = clone(obj)
         res = by_kind(obj.get("apiVersion", ""), obj.get("kind", ""))
         if res is None:
@@ -191,9 +235,10 @@ class ApiServer:
                 normalize_cluster_ips(obj, None)
                 self._allocate_service(obj, None, allocated)
             self._prepare_for_create(res, obj)
-            errs = self._validate(obj, None)
+            errs = self._validate(obj, None) + self._replica_errors(res, obj)
             if errs:
                 raise errors.invalid_object(res.kind, res.group, name, errs)
+            self._admit_counts(res, name)  # admission runs for dry runs too
             if self.store.peek(res.group_resource, ns, name) is not None:
                 raise errors.already_exists(res.plural, res.group, name)
         except Exception:
@@ -400,6 +445,8 @@ class ApiServer:
                 self._drop_type_dependent_fields(new, old)
                 self._allocate_service(new, old, allocated)
             errs = self._validate(new, old)
+            if subresource != "status":
+                errs += self._replica_errors(res, new)
             if errs:
                 raise errors.invalid_object(res.kind, res.group, meta.get("name", ""), errs)
         except Exception:
@@ -466,6 +513,7 @@ class ApiServer:
     def patch(self, resource: Resource | str, name: str, patch: Any, patch_type: str = "strategic",
               namespace: str | None = None, dry_run: bool = False, subresource: str = "") -> dict[str, Any]:
         self._check_up()
+        self._check_request_size(patch)
         res = self.resource(resource)
         ns = (namespace or "default") if res.namespaced else ""
         old = self.store.get(res.group_resource, ns, name)

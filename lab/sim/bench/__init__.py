@@ -6,4 +6,5 @@ BENCHMARKS; it prints one JSON object per line
 """
 from __future__ import annotations
 
-BENCHMARKS = {"proxy": "lab.sim.bench.proxy", "cluster": "lab.sim.bench.cluster", "lessons": "lab.sim.bench.lessons"}
+BENCHMARKS = {"proxy": "lab.sim.bench.proxy", "cluster": "lab.sim.bench.cluster", "lessons": "lab.sim.bench.lessons",
+              "limits": "lab.sim.bench.limits"}

@@ -40,22 +40,35 @@ class Input:
 
 class Sink:
     is_tty = False
+    #: the command line's OutputBudget (lab.sim.limits) this sink spends, if any
+    budget: Any = None
 
     def write(self, text: str) -> None:
         raise NotImplementedError
+
+
+class WriteError(Exception):
+    """A redirection's file could not take a write (the disk is full)."""
+
+    def __init__(self, strerror: str):
+        super().__init__(strerror)
+        self.strerror = strerror
 
 
 class TerminalSink(Sink):
     """The session's screen: appends (stream, text) chunks in write order."""
     is_tty = True
 
-    def __init__(self, chunks: list[tuple[str, str]], stream: str):
+    def __init__(self, chunks: list[tuple[str, str]], stream: str, budget: Any = None):
         self.chunks = chunks
         self.stream = stream
+        self.budget = budget
 
     def write(self, text: str) -> None:
         if not text:
             return
+        if self.budget is not None:
+            self.budget.spend(len(text))
         if self.chunks and self.chunks[-1][0] == self.stream:
             self.chunks[-1] = (self.stream, self.chunks[-1][1] + text)
         else:
@@ -63,10 +76,13 @@ class TerminalSink(Sink):
 
 
 class BufferSink(Sink):
-    def __init__(self) -> None:
+    def __init__(self, budget: Any = None) -> None:
         self.parts: list[str] = []
+        self.budget = budget
 
     def write(self, text: str) -> None:
+        if self.budget is not None:
+            self.budget.spend(len(text))
         self.parts.append(text)
 
     def getvalue(self) -> str:
@@ -82,13 +98,19 @@ class FileSink(Sink):
     """A file opened by a redirection; every write lands in the fs at once
     (so `cat f > f` empties f, as on Linux)."""
 
-    def __init__(self, fs: HostFS, path: str):
+    def __init__(self, fs: HostFS, path: str, budget: Any = None):
         self.fs = fs
         self.path = path
+        self.budget = budget
 
     def write(self, text: str) -> None:
         if text:
-            self.fs.append(self.path, text, "/")
+            if self.budget is not None:
+                self.budget.spend(len(text))
+            try:
+                self.fs.append(self.path, text, "/")
+            except FSError as e:
+                raise WriteError(e.strerror) from None
 
 
 class CommandContext:

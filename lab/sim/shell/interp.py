@@ -4,7 +4,8 @@ commands with redirections, functions and command substitution.
 Pipes are run one command after the other with the previous command's
 output as the next one's stdin; each part of a multi-command pipeline and
 every $(...) runs in a copy of the shell state (a subshell), as in bash.
-Loops are bounded: every iteration counts against the session's budget and
+Loops are bounded: every iteration counts against the session's budget
+(the lab's limit of loop iterations per command, lab.sim.limits) and
 checks the interrupt flag (Ctrl-C).
 """
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..fs import ENOENT, FSError
+from ..limits import CommandLimitReached, loop_limit_message, value_limit_message
 from . import ast as A
-from .context import BufferSink, CommandContext, FileSink, Input, NullSink, Sink
+from .context import BufferSink, CommandContext, FileSink, Input, NullSink, Sink, WriteError
 from .expand import Expander, ExpansionError, glob_regex, pattern_match
 from .lexer import Incomplete, ShellSyntaxError
 from .parser import parse
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 ASSIGN_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
 DECLARATION_BUILTINS = {"export", "declare", "local", "readonly", "typeset"}
+#: builtins whose write errors bash reports as `bash: echo: write error: ...`
+WRITE_ERROR_BUILTINS = {"echo", "printf", "pwd", "type", "alias", "declare", "export", "set", "history"}
 
 
 class ExitShell(Exception):
@@ -52,7 +56,7 @@ class AbortLine(Exception):
 
 
 class Interrupted(Exception):
-    """Ctrl-C or the loop budget stopped the whole input line."""
+    """Ctrl-C stopped the whole input line."""
 
     def __init__(self, message: str = ""):
         self.message = message
@@ -114,7 +118,15 @@ class Shell:
         return st.vars.get(name)
 
     def set_var(self, name: str, value: str) -> None:
+        budget = getattr(self.session, "output_budget", None)
+        if budget is not None and len(value) > budget.limit:
+            raise CommandLimitReached(value_limit_message(name, budget.limit))
         self.state.vars[name] = value
+
+    @property
+    def output_budget(self) -> Any:
+        """The command line's OutputBudget, which every pipe and file sink spends."""
+        return getattr(self.session, "output_budget", None)
 
     def environ(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         env = {k: v for k, v in self.state.vars.items() if k in self.state.exported}
@@ -152,7 +164,7 @@ class Shell:
                      stdin or self.stdin, subshell=True)
 
     def command_substitution(self, source: str) -> str:
-        buf = BufferSink()
+        buf = BufferSink(self.output_budget)
         sub = self.subshell_copy(fds={1: buf, 2: self.fds[2]})
         try:
             status = sub.run_source(source)
@@ -233,9 +245,10 @@ class Shell:
         else:
             data_in = self.stdin
             status = 0
+            stopped: CommandLimitReached | None = None
             for i, cmd in enumerate(pl.commands):
                 last = i == len(pl.commands) - 1
-                buf = BufferSink()
+                buf = BufferSink(self.output_budget)
                 fds = dict(self.fds)
                 if not last:
                     fds[1] = buf
@@ -244,8 +257,16 @@ class Shell:
                     status = sub.run_command(cmd, fds, data_in)
                 except (ExitShell, AbortLine) as e:
                     status = e.status
+                except CommandLimitReached as e:
+                    if last:
+                        raise
+                    # A writer stopped by a limit: the readers after it still
+                    # get what it wrote (end of file), then the line stops.
+                    stopped, status = stopped or e, 130
                 if not last:
                     data_in = Input(buf.getvalue())
+            if stopped is not None:
+                raise stopped
         if pl.negate:
             status = 0 if status else 1
         self.state.status = status
@@ -295,7 +316,7 @@ class Shell:
         self.check_interrupt()
         self.session.iterations += 1
         if self.session.iterations > self.session.loop_budget:
-            raise Interrupted(f"bash: loop stopped after {self.session.loop_budget} iterations\n")
+            raise CommandLimitReached(loop_limit_message(self.session.loop_budget))
 
     def _loop_body(self, body: A.CommandList) -> tuple[int, str | None]:
         self.loop_depth += 1
@@ -431,6 +452,11 @@ class Shell:
         self.state.vars.update(extra_env)
         try:
             status = fn(ctx, argv)
+        except WriteError as e:
+            # A full disk under a redirection: the writer fails, the line goes on.
+            prog = f"bash: {name}" if name in WRITE_ERROR_BUILTINS else name
+            fds[2].write(f"{prog}: write error: {e.strerror}\n")
+            status = 1
         finally:
             for k, v in saved.items():
                 if v is None:
@@ -550,7 +576,7 @@ class Shell:
                 fs.write(ap, "")
         except FSError as e:
             raise RedirError(f"{path}: {e.strerror}")
-        return FileSink(fs, ap)
+        return FileSink(fs, ap, self.output_budget)
 
     # -- directory changes (cd) -------------------------------------------
     def chdir(self, path: str) -> None:

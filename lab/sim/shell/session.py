@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import posixpath
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..limits import CommandLimitReached, OutputBudget, default_limits
 from ..net import recording
 from . import journal
 from .context import Input, TerminalSink
@@ -20,7 +22,6 @@ from .lexer import Incomplete, Lexer, ShellSyntaxError
 from .parser import Parser, as_line
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/root/bin"
-DEFAULT_LOOP_BUDGET = 1000
 #: ids of worlds with a journaled line running (nested sessions record nothing)
 _JOURNALING: set[int] = set()
 
@@ -35,13 +36,15 @@ class Result:
 
 class ShellSession:
     """`interrupt` is a threading.Event the terminal sets on Ctrl-C; loops
-    and commands poll it. `loop_budget` bounds loop iterations per line."""
+    and commands poll it. `loop_budget` bounds loop iterations per line
+    (default: the world's limits.max_loop_iterations); the world's
+    command_limits() bound the virtual time a line may take."""
 
     #: commands this session can run (None: every registered command); a
     #: container session offers only its image's tools
     commands: dict | None = None
 
-    def __init__(self, world: Any, host_name: str, loop_budget: int = DEFAULT_LOOP_BUDGET,
+    def __init__(self, world: Any, host_name: str, loop_budget: int | None = None,
                  host: Any = None, commands: dict | None = None):
         """`host` replaces world.hosts[host_name] (a container is a pseudo-host
         with .name .ip .fs); `commands` restricts the command table."""
@@ -54,9 +57,16 @@ class ShellSession:
             clock = getattr(world, "clock", None)
             if clock is not None and hasattr(clock, "now"):
                 self.fs.clock = lambda: clock.now.timestamp()
+        if loop_budget is None:
+            limits = getattr(world, "limits", None)
+            loop_budget = limits.max_loop_iterations if limits is not None else default_limits().max_loop_iterations
         self.loop_budget = loop_budget
+        #: False while this session runs inside another's command line (kubectl exec)
+        self._outermost = True
         self.interrupt = threading.Event()
         self.iterations = 0
+        #: what the running command line may still write (lab.sim.limits)
+        self.output_budget: OutputBudget | None = None
         self.history: list[str] = []
         self.exited = False
         self.pid = 1000 + sum(map(ord, host_name)) % 9000
@@ -120,21 +130,27 @@ class ShellSession:
     def run(self, line: str, stdin: str = "") -> Result:
         """Run one input line (which may span several lines)."""
         chunks: list[tuple[str, str]] = []
-        out, err = TerminalSink(chunks, "out"), TerminalSink(chunks, "err")
+        limits = getattr(self.world, "limits", None) or default_limits()
+        self.output_budget = OutputBudget(limits.max_output_bytes)
+        out = TerminalSink(chunks, "out", self.output_budget)
+        err = TerminalSink(chunks, "err", self.output_budget)
         self.interrupt.clear()
         self.iterations = 0
         if line.strip():
             self.history.append(line.rstrip("\n"))
-        if self._journaled():
-            with recording(self.world) as traces:
-                _JOURNALING.add(id(self.world))
-                try:
-                    status = self._run(line, stdin, out, err)
-                finally:
-                    _JOURNALING.discard(id(self.world))
-        else:
-            traces = None
-            status = self._run(line, stdin, out, err)
+        scope = getattr(self.world, "command_limits", None)
+        with scope() if callable(scope) else nullcontext(True) as outermost:
+            self._outermost = outermost
+            if self._journaled():
+                with recording(self.world) as traces:
+                    _JOURNALING.add(id(self.world))
+                    try:
+                        status = self._run(line, stdin, out, err)
+                    finally:
+                        _JOURNALING.discard(id(self.world))
+            else:
+                traces = None
+                status = self._run(line, stdin, out, err)
         result = Result(
             stdout="".join(t for s, t in chunks if s == "out"),
             stderr="".join(t for s, t in chunks if s == "err"),
@@ -178,6 +194,11 @@ class ShellSession:
         except AbortLine as e:
             status = e.status
         except Interrupted as e:
+            err.write(e.message)
+            status = 130
+        except CommandLimitReached as e:
+            if not self._outermost:
+                raise  # the whole outer line stops, as its budget is spent
             err.write(e.message)
             status = 130
         except (LoopControl, ReturnFromFunction):

@@ -26,6 +26,7 @@ class ExecResult:
 def exec_argv(world: Any, pod: dict[str, Any], container: str, argv: list[str], out: Sink, err: Sink,
               stdin: str = "", tty: bool = False) -> ExecResult:
     """Run argv in the container with the given streams."""
+    from ..limits import CommandLimitReached, OutputBudget, default_limits
     from ..shell.interp import AbortLine, ExitShell, Interrupted, Shell
 
     spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
@@ -40,6 +41,8 @@ def exec_argv(world: Any, pod: dict[str, Any], container: str, argv: list[str], 
     if argv[0] not in session.commands:
         return ExecResult(126, not_found=True)
     inp = Input(stdin, is_tty=tty)
+    limits = getattr(world, "limits", None) or default_limits()
+    session.output_budget = OutputBudget(limits.max_output_bytes)
     shell = Shell(session, session.state, {1: out, 2: err}, inp)
     try:
         status = shell.run_argv(argv, {1: out, 2: err}, inp, None)
@@ -48,6 +51,9 @@ def exec_argv(world: Any, pod: dict[str, Any], container: str, argv: list[str], 
     except Interrupted as e:
         err.write(e.message)
         status = 130
+    except CommandLimitReached:
+        save(world, env)  # what the command did so far stays; the caller's whole line stops
+        raise
     save(world, env)
     return ExecResult(int(status or 0) & 0xFF)
 

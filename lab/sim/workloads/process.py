@@ -221,6 +221,7 @@ def main_argv(workload: Any, container: dict[str, Any]) -> list[str]:
 def run_main(world: Any, env: ContainerEnv, workload: Any, dry_run: bool = False) -> MainOutcome:
     """Run the container's main process until it serves, ends or would run forever."""
     from ..shell.context import Input
+    from ..limits import CommandLimitReached
     from ..shell.interp import AbortLine, ExitShell, Interrupted, LoopControl, ReturnFromFunction, Shell
 
     if dry_run:
@@ -250,7 +251,8 @@ def run_main(world: Any, env: ContainerEnv, workload: Any, dry_run: bool = False
         outcome.exit_code = e.status
     except AbortLine as e:
         outcome.exit_code = e.status
-    except (Interrupted, RunsForever):
+    except (Interrupted, RunsForever, CommandLimitReached):
+        # A main process still looping (or sleeping) at the shell's limits runs forever.
         outcome.forever = True
     except (LoopControl, ReturnFromFunction):
         outcome.exit_code = 0

@@ -59,6 +59,18 @@ def _echo_escapes(s: str) -> str:
 FMT_RE = re.compile(r"%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?([diouxXfFeEgGcsbq%])")
 
 
+def _check_field_size(ctx, width: str | None, prec: str | None) -> None:
+    """A field wider than the line may print (`%0999999999d`) stops the
+    line before the text is built, as its output would."""
+    budget = getattr(ctx.session, "output_budget", None)
+    if budget is None:
+        return
+    for size in (width, prec):
+        digits = (size or "").lstrip("-")
+        if digits.isdigit() and int(digits) > budget.limit:
+            budget.spend(int(digits))
+
+
 def printf_format(ctx, fmt: str, args: list[str]) -> tuple[str, int]:
     """bash printf: the format is reused until the arguments run out."""
     out = []
@@ -83,6 +95,7 @@ def printf_format(ctx, fmt: str, args: list[str]) -> tuple[str, int]:
                 consumed = True
             arg = args.pop(0) if args else None
             consumed = consumed or arg is not None
+            _check_field_size(ctx, width, prec)
             spec = "%" + flags + (width or "") + ("." + prec if prec is not None else "")
             if conv in "sq":
                 out.append((spec + "s") % (arg or ""))
