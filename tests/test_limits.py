@@ -28,8 +28,10 @@ def snapshot(world: World) -> str:
     """Everything a learner can see change: objects (with resourceVersions),
     files, the clock, the components' runtime state and the event stream.
     (Random streams are left out: a refused request draws its UID, as a
-    request refused by validation does.)"""
+    request refused by validation does; so is the command journal, which
+    records the refused command as it records every line typed.)"""
     state = world.to_state()
+    state["runtime"] = {k: v for k, v in state["runtime"].items() if k != "commands"}
     return json.dumps({k: state[k] for k in ("objects", "files", "clock", "runtime", "events", "storeRevision")},
                       sort_keys=True)
 
