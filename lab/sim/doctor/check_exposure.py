@@ -52,6 +52,13 @@ def _range(text: str) -> tuple[int, int]:
     return int(low), int(high or low)
 
 
+def _free_node_ports(scene: Scene, low: int, high: int, count: int) -> list[int]:
+    """The lowest ports of the range no Service uses."""
+    used = {int(p.get("nodePort") or 0) for svc in scene.world.store.iter("services")
+            for p in (svc.get("spec") or {}).get("ports") or []}
+    return [port for port in range(low, high + 1) if port not in used][:count]
+
+
 def check_node_port(scene: Scene) -> Finding | None:
     if scene.type not in ("NodePort", "LoadBalancer"):
         return None
@@ -71,15 +78,19 @@ def check_node_port(scene: Scene) -> Finding | None:
         if not low <= int(np) <= high:
             outside.append(int(np))
     if outside:
+        indexes = [i for i, p in enumerate(scene.ports) if p.get("nodePort") in outside]
+        choices = _free_node_ports(scene, low, high, len(indexes))
         return Finding("exposure.nodePort", WARN,
                        Text(f"nodePort {', '.join(map(str, outside))} is outside --service-node-port-range {cfg}",
                             f"nodePort {', '.join(map(str, outside))} 不在 --service-node-port-range {cfg} 之内"),
                        evidence + [Text("it was allocated before the range changed: it keeps working, but the "
                                         "apiserver refuses it for any new Service",
                                         "它是在端口范围修改之前分配的：仍然可用，但 apiserver 不会再把它分配给新的 Service")],
-                       Fix(Text("Let the apiserver pick one from the range", "让 apiserver 在范围内重新分配一个"),
-                           [_json_patch(scene, [{"op": "remove", "path": f"/spec/ports/{i}/nodePort"}
-                                                for i, p in enumerate(scene.ports) if p.get("nodePort") in outside])]),
+                       Fix(Text(f"Give it a free port of the range: {', '.join(map(str, choices))} (an update that "
+                                f"only drops nodePort keeps the allocated one)",
+                                f"在范围内给它一个空闲端口：{', '.join(map(str, choices))}（只删除 nodePort 的更新会保留原来分配的端口）"),
+                           [_json_patch(scene, [{"op": "replace", "path": f"/spec/ports/{i}/nodePort", "value": c}
+                                                for i, c in zip(indexes, choices)])]),
                        [service_mark(scene.namespace, scene.name)], {"outside": outside})
     return Finding("exposure.nodePort", PASS,
                    Text(f"nodePort in --service-node-port-range {cfg}", f"nodePort 位于 --service-node-port-range {cfg} 之内"),
@@ -203,6 +214,9 @@ def check_external_ips(scene: Scene) -> Finding | None:
     keep = [ip for ip in ips if ip not in hijacked and ip not in unrouted]
     ops = [{"op": "replace", "path": "/spec/externalIPs", "value": keep}] if keep else \
         [{"op": "remove", "path": "/spec/externalIPs"}]
+    if not keep and scene.type == "ClusterIP" and scene.spec.get("externalTrafficPolicy"):
+        # without externalIPs a ClusterIP Service is not externally accessible: the policy must go too
+        ops.append({"op": "remove", "path": "/spec/externalTrafficPolicy"})
     if hijacked:
         return Finding("exposure.externalIPs", FAIL,
                        Text(f"externalIP {', '.join(hijacked)} is a node's own address: in ipvs mode every node binds "

@@ -1,4 +1,4 @@
-"""`labdoctor svc/NAME [-n NS] [--from HOST-or-POD] [--lang en|zh] [-o json]`: a Service's diagnosis.
+"""`labdoctor svc/NAME [-n NS] [--from HOST-or-POD] [--lang en|zh] [-o json] [-v]`: a Service's diagnosis.
 
 Exit status 0 when nothing failed, 1 when a check failed (or the Service
 does not exist), 2 for a usage error; `-o json` prints Diagnosis.to_dict.
@@ -14,7 +14,8 @@ from .diagnose import diagnose
 from .render import render_text
 from .scene import SourceError
 
-USAGE = "usage: labdoctor svc/NAME [-n NAMESPACE] [--from HOST|pod/NAME|NAMESPACE/NAME] [--lang en|zh] [-o json]\n"
+USAGE = ("usage: labdoctor svc/NAME [-n NAMESPACE] [--from HOST|pod/NAME|NAMESPACE/NAME] [--lang en|zh] "
+         "[-o json] [-v]\n")
 _VALUED = {"-n": "namespace", "--namespace": "namespace", "--from": "from", "--lang": "lang", "-o": "output",
            "--output": "output"}
 
@@ -34,6 +35,8 @@ def _parse(argv: list[str]) -> tuple[dict[str, str], list[str]]:
                 value = argv[i + 1]
                 i += 1
             opts[_VALUED[flag]] = value
+        elif a in ("-v", "--verbose"):
+            opts["verbose"] = "1"
         elif a in ("-h", "--help"):
             opts["help"] = "1"
         elif a.startswith("-") and a != "-":
@@ -83,7 +86,7 @@ def labdoctor(ctx: Any, argv: list[str]) -> int:
     if output == "json":
         ctx.out(json.dumps(result.to_dict(lang), indent=2, ensure_ascii=False) + "\n")
     else:
-        ctx.out(render_text(result, lang))
+        ctx.out(render_text(result, lang, verbose=bool(opts.get("verbose"))))
     return 0 if result.healthy else 1
 
 

@@ -40,6 +40,7 @@ AFTER_PROBES: tuple[ProbeCheck, ...] = (
 def diagnose(world: Any, namespace: str, name: str, source: str | Source | None = None) -> Diagnosis:
     """Diagnose service `namespace/name` as seen from `source` (a host name, `pod/NAME`, `NS/NAME`,
     a Source, or None for the control-plane node). Raises scene.SourceError for an unknown source."""
+    world.sync_apiserver()     # the apiserver's flags as its manifest says now (kubectl does the same)
     src = source if isinstance(source, Source) else find_source(world, source, namespace)
     diagnosis = Diagnosis(namespace, name, src.label)
     svc = world.store.peek("services", namespace, name)

@@ -1,7 +1,7 @@
 """`labdoctor`'s text: the checks in order, passed or failed, with evidence and the fix.
 
-Failed and warned checks show their evidence and fix; passed ones one
-line. A healthy Service ends with the path a request takes (the trace of
+Failed, warned and noted checks show their evidence and fix; passed ones
+one line (with `-v`, their evidence too). A healthy Service ends with the path a request takes (the trace of
 the first probe, as `labtrace` prints it).
 """
 from __future__ import annotations
@@ -21,10 +21,10 @@ def _header(d: Diagnosis, lang: str) -> str:
     return f"labdoctor: service/{d.name} in namespace {d.namespace}, from {d.source}\n\n"
 
 
-def _finding(n: int, f: Finding, width: int, lang: str) -> str:
+def _finding(n: int, f: Finding, width: int, lang: str, verbose: bool) -> str:
     words = WORDS[lang]
     lines = [f"{n:>2}. {words[f.status]}  {f.check:<{width}}  {f.summary.get(lang)}"]
-    if f.status != PASS:
+    if f.status != PASS or verbose:
         pad = " " * 10
         lines += [f"{pad}- {e.get(lang)}" for e in f.evidence]
         lines += [f"{pad}  {line}" for line in f.trace]
@@ -48,10 +48,11 @@ def _verdict(d: Diagnosis, lang: str) -> str:
     return f"\nNo problem found{tail}: service/{d.name} works from {d.source}.\n"
 
 
-def render_text(d: Diagnosis, lang: str = "en") -> str:
+def render_text(d: Diagnosis, lang: str = "en", verbose: bool = False) -> str:
+    """The report; `verbose` shows the evidence of passed checks too."""
     width = max([len(f.check) for f in d.findings] + [1])
     out = _header(d, lang)
-    out += "".join(_finding(i, f, width, lang) for i, f in enumerate(d.findings, 1))
+    out += "".join(_finding(i, f, width, lang, verbose) for i, f in enumerate(d.findings, 1))
     out += _verdict(d, lang)
     if d.healthy and d.traces:
         out += f"\n{WORDS[lang]['path']}\n" + render_one(1, d.traces[0])
