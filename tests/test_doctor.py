@@ -522,3 +522,34 @@ def test_json_output_is_the_diagnosis(source):
     rules = next(f for f in data["findings"] if f["check"] == "proxy.rules")
     via = {p["via"] for p in rules["data"]["probes"]}
     assert via == ({"clusterIP"} if source == "k8s-node2" else {"nodePort"})
+
+
+def test_new_pods_that_cannot_be_scheduled_while_the_old_one_serves():
+    w = _lab("kubectl create deployment web --image=nginx", "kubectl expose deploy web --port=80",
+             "kubectl patch deployment web -p '{\"spec\":{\"template\":{\"spec\":{\"nodeSelector\":{\"disk\":\"ssd\"}}}}}'")
+    d = diagnose(w, "default", "web")
+    f = d.finding("endpoints.ready")
+    pending = [p for p in _pods(w) if w.api.get("pods", p)["status"]["phase"] == "Pending"]
+    assert len(pending) == 1 and len(_pods(w)) == 2
+    assert (f.status, f.summary.en) == (WARN, "1 of 2 selected Pods are ready: requests go only to ready ones")
+    reason = w.api.get("pods", pending[0])["status"]["conditions"][0]["message"]
+    assert f.evidence[-1].en == f"{pending[0]}: not scheduled: {reason}"
+    assert reason.startswith("0/3 nodes are available:")
+    assert f.data["causes"] == ["unscheduled"] and d.healthy
+    assert w.run("kubectl label node k8s-node2 disk=ssd").status == 0
+    w.advance(60)
+    _healthy_and_clean(diagnose(w, "default", "web"))
+    assert _http_code(w, _cluster_ip(w)) == "200"
+
+
+@pytest.mark.parametrize("mode", ["ipvs", "nftables"])
+def test_no_endpoint_rejection_is_explained_in_every_proxy_mode(mode):
+    w = _lab(TO_IPVS.replace("ipvs", mode), RESTART_PROXY, "sleep 60",
+             "kubectl create service clusterip web --tcp=80:80")
+    d = diagnose(w, "default", "web")
+    assert d.finding("proxy.mode").summary.en == f"kube-proxy runs in the configured mode ({mode})"
+    assert d.finding("proxy.rules").evidence[0].en == (f"{_cluster_ip(w)}:80 (clusterIP): refused: kube-proxy on "
+                                                       f"k8s-master rejects it: the Service has no ready endpoint")
+    assert w.run("kubectl create deployment web --image=nginx").status == 0
+    w.advance(30)
+    _healthy_and_clean(diagnose(w, "default", "web"))

@@ -146,10 +146,12 @@ def check_mode(scene: Scene, probes: list[Probe]) -> Finding | None:
                    {"mode": wanted, "stale": stale})
 
 
-def _explain(probe: Probe) -> Text:
+def _explain(probe: Probe, ready_endpoints: bool) -> Text:
     host, what = probe.stop()
     rules = " ".join(r.rule for h in probe.trace.hops for r in h.rules)
-    if "has no endpoints" in rules:
+    rejected = any(h.verdict == "REJECT" for h in probe.trace.hops)
+    # iptables says so in the rule's comment; ipvs (no real server) and nftables reject without one
+    if "has no endpoints" in rules or (rejected and not ready_endpoints):
         return Text(f"kube-proxy on {host} rejects it: the Service has no ready endpoint",
                     f"{host} 上的 kube-proxy 拒绝了它：Service 没有就绪的端点")
     if "nothing listens on " in what:
@@ -176,7 +178,7 @@ def check_rules(scene: Scene, probes: list[Probe]) -> Finding | None:
         if p.ok:
             evidence.append(Text(f"{line}: connected, {p.trace.server}", f"{line}：已连接，{p.trace.server}"))
         else:
-            why = _explain(p)
+            why = _explain(p, any(e.ready for e in scene.endpoints()))
             evidence.append(Text(f"{line}: {p.result}: {why.en}", f"{line}：{RESULTS_ZH.get(p.result, p.result)}："
                                                                    f"{why.zh}"))
             host, _ = p.stop()
