@@ -43,7 +43,8 @@ def check_coredns(scene: Scene) -> Finding:
                   ["kubectl -n kube-system scale deployment coredns --replicas=2"])
     else:
         if not pods:
-            evidence.append(Text("no Pod with k8s-app=kube-dns in kube-system", "kube-system 中没有 k8s-app=kube-dns 的 Pod"))
+            evidence.append(Text("no Pod with k8s-app=kube-dns in kube-system",
+                                 "kube-system 中没有 k8s-app=kube-dns 的 Pod"))
         fix = Fix(Text("kubectl -n kube-system describe pods -l k8s-app=kube-dns and their logs say why they are "
                        "not ready", "用 kubectl -n kube-system describe pods -l k8s-app=kube-dns 和它们的日志查看为何未就绪"))
     return Finding("dns.coredns", status,

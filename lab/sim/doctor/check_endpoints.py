@@ -153,19 +153,6 @@ def _deployment_confusion(scene: Scene) -> tuple[str, str, dict[str, str]] | Non
 
 # -- readiness -------------------------------------------------------------------------------
 
-def _last_event(scene: Scene, pod: str, prefix: str) -> str:
-    """The newest Event message of a Pod that starts with `prefix` ("Readiness probe failed")."""
-    found, stamp = "", ""
-    for ev in scene.world.store.iter("events", scene.namespace):
-        inv = ev.get("involvedObject") or {}
-        msg = ev.get("message") or ""
-        if inv.get("kind") == "Pod" and inv.get("name") == pod and msg.startswith(prefix):
-            when = ev.get("lastTimestamp") or ev.get("eventTime") or ""
-            if when >= stamp:
-                found, stamp = msg, when
-    return found
-
-
 def _why_not_ready(scene: Scene, pod: dict[str, Any]) -> tuple[str, Text, Fix | None]:
     """(cause, explanation, fix) for a selected Pod that is not ready."""
     name = pod["metadata"]["name"]
@@ -198,7 +185,7 @@ def _why_not_ready(scene: Scene, pod: dict[str, Any]) -> tuple[str, Text, Fix | 
         return "waiting", Text(f"{name}: container {cs['name']} has not started: {reason}",
                                f"{name}：容器 {cs['name']} 尚未启动：{reason}"), \
             Fix(Text(f"kubectl describe pod {name} shows what it waits for", f"用 kubectl describe pod {name} 查看它在等待什么"))
-    message = _last_event(scene, name, "Readiness probe failed")
+    message = scene.latest_event("Pod", name, prefix="Readiness probe failed")
     if message:
         return "readiness", Text(f"{name}: running, but its readiness probe fails: {message}",
                                  f"{name}：已运行，但就绪探针失败：{message}"), _probe_fix(scene, pod)
@@ -323,7 +310,8 @@ def check_target_port(scene: Scene) -> Finding | None:
             one = len(pods) == 1
             listened = ", ".join(f"{p}/{protocol}" for p in heard) or "nothing"
             if outcome == "ok":
-                evidence.append(Text(f"{label} -> targetPort {target}: {who} {'listens' if one else 'listen'} on {number}/{protocol}",
+                verb = "listens" if one else "listen"
+                evidence.append(Text(f"{label} -> targetPort {target}: {who} {verb} on {number}/{protocol}",
                                      f"{label} -> targetPort {target}：{who} 正在监听 {number}/{protocol}"))
                 continue
             failed = True

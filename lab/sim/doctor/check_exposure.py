@@ -93,7 +93,8 @@ def check_node_port(scene: Scene) -> Finding | None:
                                                 for i, c in zip(indexes, choices)])]),
                        [service_mark(scene.namespace, scene.name)], {"outside": outside})
     return Finding("exposure.nodePort", PASS,
-                   Text(f"nodePort in --service-node-port-range {cfg}", f"nodePort 位于 --service-node-port-range {cfg} 之内"),
+                   Text(f"nodePort in --service-node-port-range {cfg}",
+                        f"nodePort 位于 --service-node-port-range {cfg} 之内"),
                    evidence, data={"range": cfg})
 
 
@@ -128,21 +129,10 @@ def check_traffic_policy(scene: Scene, probes: list[Probe]) -> Finding | None:
                    {"nodes_without_endpoint": without})
 
 
-def _lb_failure(scene: Scene) -> str:
-    found, stamp = "", ""
-    for ev in scene.world.store.iter("events", scene.namespace):
-        inv = ev.get("involvedObject") or {}
-        if inv.get("kind") == "Service" and inv.get("name") == scene.name and ev.get("reason") == "SyncLoadBalancerFailed":
-            when = ev.get("lastTimestamp") or ""
-            if when >= stamp:
-                found, stamp = ev.get("message") or "", when
-    return found
-
-
 def check_load_balancer(scene: Scene) -> Finding | None:
     if scene.type != "LoadBalancer":
         return None
-    ingress = [i.get("ip") for i in ((scene.service.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []]
+    ingress = scene.ingress
     mark = service_mark(scene.namespace, scene.name)
     if ingress:
         return Finding("exposure.loadBalancer", PASS,
@@ -163,7 +153,7 @@ def check_load_balancer(scene: Scene) -> Finding | None:
                              "本集群没有云服务商来分配外部地址"))
         fix = Fix(Text("Reach it through its nodePort on a node's address", "通过节点地址加 nodePort 访问"))
     else:
-        failure = _lb_failure(scene)
+        failure = scene.latest_event("Service", scene.name, reason="SyncLoadBalancerFailed")
         if failure:
             evidence.append(Text.same(f"Event SyncLoadBalancerFailed: {failure}"))
         if spec.get("loadBalancerIP") and "requested IP" in failure:

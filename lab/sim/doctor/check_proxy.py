@@ -33,7 +33,8 @@ def entry_nodes(scene: Scene, probes: list[Probe]) -> list[str]:
 
 
 def _proxy_pod(scene: Scene, node: str) -> dict[str, Any] | None:
-    pods = [p for p in scene.world.store.with_labels("pods", NS, LABELS) if (p.get("spec") or {}).get("nodeName") == node]
+    pods = [p for p in scene.world.store.with_labels("pods", NS, LABELS)
+            if (p.get("spec") or {}).get("nodeName") == node]
     return sorted(pods, key=lambda p: p["metadata"]["name"])[0] if pods else None
 
 
@@ -51,8 +52,9 @@ def _state(scene: Scene, node: str) -> tuple[bool, Text, dict[str, Any] | None]:
     daemonset = world.store.peek("daemonsets.apps", NS, "kube-proxy")
     if pod is None:
         if daemonset is None and _record(scene, node).get("container") == "systemd":
-            return True, Text(f"{node}: the kube-proxy service runs (mode {_record(scene, node).get('mode', 'iptables')})",
-                              f"{node}：kube-proxy 服务在运行（模式 {_record(scene, node).get('mode', 'iptables')}）"), None
+            mode = _record(scene, node).get("mode", "iptables")
+            return True, Text(f"{node}: the kube-proxy service runs ({mode} mode)",
+                              f"{node}：kube-proxy 服务在运行（{mode} 模式）"), None
         return False, Text(f"no kube-proxy Pod on {node}", f"{node} 上没有 kube-proxy Pod"), None
     name = pod["metadata"]["name"]
     for cs in (pod.get("status") or {}).get("containerStatuses") or []:
@@ -62,7 +64,8 @@ def _state(scene: Scene, node: str) -> tuple[bool, Text, dict[str, Any] | None]:
         if "running" in state and not _record(scene, node).get("failed"):
             mode = _record(scene, node).get("mode", "iptables")
             return True, Text(f"{name} on {node}: Running, {mode} mode", f"{node} 上的 {name}：运行中，{mode} 模式"), pod
-        reason = (state.get("waiting") or {}).get("reason") or ("Terminated" if "terminated" in state else "not running")
+        reason = (state.get("waiting") or {}).get("reason") or \
+            ("Terminated" if "terminated" in state else "not running")
         return False, Text(f"{name} on {node}: {reason} (restarts: {cs.get('restartCount', 0)})",
                            f"{node} 上的 {name}：{reason}（重启 {cs.get('restartCount', 0)} 次）"), pod
     return False, Text(f"{name} on {node}: not started", f"{node} 上的 {name}：尚未启动"), pod

@@ -96,4 +96,4 @@ def _external_name(scene: Scene) -> Finding:
                         f"没有 ClusterIP、端点和 kube-proxy 规则"), marks=[service_mark(scene.namespace, scene.name)])
 
 
-__all__ = ["diagnose", "BEFORE_PROBES", "AFTER_PROBES", "FAIL"]
+__all__ = ["diagnose", "BEFORE_PROBES", "AFTER_PROBES"]

@@ -73,10 +73,8 @@ def targets(scene: Scene) -> list[Target]:
                             tcp[0].get("port"))
                 return [Target(eps[0].ip, int(port), "TCP", "endpoint", tcp[0])]
         return []
-    ingress = [i.get("ip") for i in ((scene.service.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
-               if i.get("ip")]
     for p in tcp:
-        out += [Target(ip, int(p["port"]), "TCP", "loadBalancer", p) for ip in ingress]
+        out += [Target(ip, int(p["port"]), "TCP", "loadBalancer", p) for ip in scene.ingress]
         out += [Target(ip, int(p["port"]), "TCP", "externalIP", p) for ip in scene.spec.get("externalIPs") or []]
         if p.get("nodePort"):
             out += [Target(scene.node_ip(n), int(p["nodePort"]), "TCP", "nodePort", p, n) for n in scene.node_names()]

@@ -42,8 +42,8 @@ def _verdict(d: Diagnosis, lang: str) -> str:
         tail = f"（{warnings} 个警告）" if warnings else ""
         return f"\n没有发现问题{tail}：service/{d.name} 从 {d.source} 可以正常访问。\n"
     if problems:
-        return (f"\n{problems} problem{'s' if problems != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}: "
-                f"service/{d.name} does not work from {d.source}.\n")
+        counts = f"{problems} problem{'s' if problems != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+        return f"\n{counts}: service/{d.name} does not work from {d.source}.\n"
     tail = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
     return f"\nNo problem found{tail}: service/{d.name} works from {d.source}.\n"
 

@@ -144,6 +144,27 @@ class Scene:
                                         list(sl.get("ports") or [])))
         return out
 
+    @property
+    def ingress(self) -> list[str]:
+        """The LoadBalancer's addresses (status.loadBalancer.ingress[].ip)."""
+        lb = (self.service.get("status") or {}).get("loadBalancer") or {}
+        return [i["ip"] for i in lb.get("ingress") or [] if i.get("ip")]
+
+    def latest_event(self, kind: str, name: str, reason: str = "", prefix: str = "") -> str:
+        """The newest Event message about kind/name in the namespace, by reason or message prefix."""
+        found, stamp = "", ""
+        for ev in self.world.store.iter("events", self.namespace):
+            inv = ev.get("involvedObject") or {}
+            msg = ev.get("message") or ""
+            if inv.get("kind") != kind or inv.get("name") != name:
+                continue
+            if (reason and ev.get("reason") != reason) or not msg.startswith(prefix):
+                continue
+            when = ev.get("lastTimestamp") or ev.get("eventTime") or ""
+            if when >= stamp:
+                found, stamp = msg, when
+        return found
+
     def node_ip(self, node: str) -> str:
         host = self.world.hosts.get(node)
         return host.ip if host else ""
