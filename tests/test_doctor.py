@@ -526,7 +526,8 @@ def test_json_output_is_the_diagnosis(source):
 
 def test_new_pods_that_cannot_be_scheduled_while_the_old_one_serves():
     w = _lab("kubectl create deployment web --image=nginx", "kubectl expose deploy web --port=80",
-             "kubectl patch deployment web -p '{\"spec\":{\"template\":{\"spec\":{\"nodeSelector\":{\"disk\":\"ssd\"}}}}}'")
+             "kubectl patch deployment web "
+             "-p '{\"spec\":{\"template\":{\"spec\":{\"nodeSelector\":{\"disk\":\"ssd\"}}}}}'")
     d = diagnose(w, "default", "web")
     f = d.finding("endpoints.ready")
     pending = [p for p in _pods(w) if w.api.get("pods", p)["status"]["phase"] == "Pending"]
@@ -553,3 +554,20 @@ def test_no_endpoint_rejection_is_explained_in_every_proxy_mode(mode):
     assert w.run("kubectl create deployment web --image=nginx").status == 0
     w.advance(30)
     _healthy_and_clean(diagnose(w, "default", "web"))
+
+
+def test_a_diagnosis_and_its_fix_read_the_same_with_a_save_and_load_between_commands():
+    lines = ["kubectl create deployment nginx --image=nginx --replicas=3",
+             "kubectl create service clusterip web --tcp=80:80", "sleep 30",
+             "labdoctor svc/web", "labdoctor svc/web --from external -o json",
+             "kubectl patch service web -n default -p '{\"spec\":{\"selector\":{\"app\":\"nginx\"}}}'", "sleep 5",
+             "labdoctor svc/web -v", "conntrack -L"]
+    live = World.from_profile("kubeadm")
+    straight = [live.run(line).stdout for line in lines]
+    w = World.from_profile("kubeadm")
+    reloaded = []
+    for line in lines:
+        reloaded.append(w.run(line).stdout)
+        w = World.from_state(w.to_state())
+    assert reloaded == straight
+    assert "No problem found" in straight[7] and "selector app=web matches no Pod" in straight[3]

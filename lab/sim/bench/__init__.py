@@ -6,4 +6,4 @@ BENCHMARKS; it prints one JSON object per line
 """
 from __future__ import annotations
 
-BENCHMARKS = {"proxy": "lab.sim.bench.proxy", "cluster": "lab.sim.bench.cluster"}
+BENCHMARKS = {"proxy": "lab.sim.bench.proxy", "cluster": "lab.sim.bench.cluster", "doctor": "lab.sim.bench.doctor"}

@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..api.labels import selector_from_map
-
 SLICES = "endpointslices.discovery.k8s.io"
 
 
@@ -120,20 +118,17 @@ class Scene:
         return sorted(self.world.store.iter("pods", self.namespace), key=lambda p: p["metadata"]["name"])
 
     def selected(self) -> list[dict[str, Any]]:
-        """The Pods the selector matches (what the EndpointSlice controller considers)."""
+        """The Pods the selector matches (what the EndpointSlice controller considers), by name (the store's
+        label index: no scan of the namespace)."""
         if not self.selector:
             return []
-        sel = selector_from_map(self.selector)
-        return [p for p in self.pods() if sel.matches(p["metadata"].get("labels"))
-                and not p["metadata"].get("deletionTimestamp")]
+        return [p for p in self.world.store.with_labels("pods", self.namespace, self.selector)
+                if not p["metadata"].get("deletionTimestamp")]
 
     def endpoints(self) -> list[Endpoint]:
         """Every endpoint of the Service's EndpointSlices, in the slices' order."""
         out: list[Endpoint] = []
-        for sl in sorted(self.world.store.iter(SLICES, self.namespace), key=lambda s: s["metadata"]["name"]):
-            labels = sl["metadata"].get("labels") or {}
-            if labels.get("kubernetes.io/service-name") != self.name:
-                continue
+        for sl in self.world.store.with_labels(SLICES, self.namespace, {"kubernetes.io/service-name": self.name}):
             for ep in sl.get("endpoints") or []:
                 cond = ep.get("conditions") or {}
                 ref = ep.get("targetRef") or {}
