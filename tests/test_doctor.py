@@ -571,3 +571,16 @@ def test_a_diagnosis_and_its_fix_read_the_same_with_a_save_and_load_between_comm
         w = World.from_state(w.to_state())
     assert reloaded == straight
     assert "No problem found" in straight[7] and "selector app=web matches no Pod" in straight[3]
+
+
+def test_a_source_pod_that_is_not_running_yet():
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {name: client}\nspec:\n  nodeSelector: {disk: ssd}\n"
+           "  containers: [{name: bb, image: 'busybox:1.28', command: [sleep, '3600']}]\n")
+    w = _lab("kubectl create deployment web --image=nginx", "kubectl expose deploy web --port=80",
+             ("kubectl apply -f -", pod))
+    d = diagnose(w, "default", "web", "pod/client")
+    assert [(f.check, f.status, f.summary.en) for f in d.findings] == [
+        ("source.running", FAIL, "pod default/client has no IP address (Pending): it cannot send a request yet")]
+    assert w.run("kubectl label node k8s-node1 disk=ssd").status == 0
+    w.advance(30)
+    _healthy_and_clean(diagnose(w, "default", "web", "pod/client"))

@@ -168,7 +168,8 @@ def check_load_balancer(scene: Scene) -> Finding | None:
             return Finding("exposure.loadBalancer", WARN,
                            Text("the load balancer is still being provisioned", "负载均衡器仍在创建中"),
                            evidence, Fix(Text("Wait a few seconds", "稍等几秒")), [mark])
-    return Finding("exposure.loadBalancer", FAIL,
+    # inside the cluster the ClusterIP still works: there it is a warning
+    return Finding("exposure.loadBalancer", WARN if scene.source.in_cluster else FAIL,
                    Text("the LoadBalancer has no external address (<pending>)", "LoadBalancer 没有外部地址（<pending>）"),
                    evidence, fix, [mark])
 

@@ -218,7 +218,9 @@ def check_hairpin(scene: Scene, probes: list[Probe]) -> Finding | None:
     if me not in {e.pod for e in scene.endpoints() if e.ready}:
         return None
     my_ip = (src.pod.get("status") or {}).get("podIP", "")
-    mark = [pod_mark(src.namespace, me), endpoint_mark(scene.namespace, scene.name, my_ip, "", me, True)]
+    mine = next(e for e in scene.endpoints() if e.pod == me)
+    port = mine.ports[0].get("port", "") if mine.ports else ""
+    mark = [pod_mark(src.namespace, me), endpoint_mark(scene.namespace, scene.name, my_ip, port, me, True)]
     back = [p for p in probes if p.server_pod == f"{src.namespace}/{me}"]
     nat = [Text.same(f"{h.host} {h.stage}: {h.nat}") for p in back[:1] for h in p.trace.hops if h.nat]
     if back:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from . import check_dns, check_endpoints, check_exposure, check_proxy
-from .findings import FAIL, PASS, Diagnosis, Finding, Fix, Text, service_mark
+from .findings import FAIL, PASS, Diagnosis, Finding, Fix, Text, pod_mark, service_mark
 from .probe import send_all
 from .scene import Scene, Source, find_source
 
@@ -48,6 +48,9 @@ def diagnose(world: Any, namespace: str, name: str, source: str | Source | None 
         diagnosis.findings.append(_missing(world, namespace, name))
         return diagnosis
     scene = Scene(world, namespace, name, svc, src)
+    if src.pod is not None and not (src.pod.get("status") or {}).get("podIP"):
+        diagnosis.findings.append(_source_not_running(src))
+        return diagnosis
     diagnosis.findings.append(Finding("service.exists", PASS,
                                       Text(f"service/{name} exists in namespace {namespace}: {scene.type}"
                                            + (f" {scene.cluster_ip}" if scene.cluster_ip else ""),
@@ -85,6 +88,16 @@ def _missing(world: Any, namespace: str, name: str) -> Finding:
                    Text(f"there is no service/{name} in namespace {namespace}",
                         f"命名空间 {namespace} 中没有 service/{name}"), evidence, fix,
                    [service_mark(namespace, name)], {"elsewhere": elsewhere})
+
+
+def _source_not_running(src: Source) -> Finding:
+    phase = (src.pod.get("status") or {}).get("phase", "Pending") if src.pod else ""
+    return Finding("source.running", FAIL,
+                   Text(f"{src.label} has no IP address ({phase}): it cannot send a request yet",
+                        f"{src.label} 还没有 IP 地址（{phase}）：它现在还无法发出请求"),
+                   fix=Fix(Text(f"Wait until it runs (kubectl get pod {src.pod_name} -n {src.namespace})",
+                                f"等它运行起来（kubectl get pod {src.pod_name} -n {src.namespace}）")),
+                   marks=[pod_mark(src.namespace, src.pod_name)])
 
 
 def _external_name(scene: Scene) -> Finding:

@@ -29,7 +29,7 @@ def _finding(n: int, f: Finding, width: int, lang: str, verbose: bool) -> str:
         lines += [f"{pad}- {e.get(lang)}" for e in f.evidence]
         lines += [f"{pad}  {line}" for line in f.trace]
         if f.fix is not None:
-            lines.append(f"{pad}{words['fix']}: {f.fix.text.get(lang)}")
+            lines.append(f"{pad}{words['fix']}{'：' if lang == 'zh' else ': '}{f.fix.text.get(lang)}")
             lines += [f"{pad}  $ {c}" for c in f.fix.commands]
     return "\n".join(lines) + "\n"
 
