@@ -584,3 +584,21 @@ def test_a_source_pod_that_is_not_running_yet():
     assert w.run("kubectl label node k8s-node1 disk=ssd").status == 0
     w.advance(30)
     _healthy_and_clean(diagnose(w, "default", "web", "pod/client"))
+
+
+def test_coredns_crash_looping_on_a_broken_corefile():
+    broken = "kubectl -n kube-system get cm coredns -o yaml | sed 's/forward \\. /forwardx . /' | kubectl apply -f -"
+    w = _lab("kubectl create deployment web --image=nginx", "kubectl expose deploy web --port=80",
+             "kubectl run bb --image=busybox:1.28 -- sleep 3600", broken,
+             "kubectl -n kube-system delete pod -l k8s-app=kube-dns", wait=60)
+    f = diagnose(w, "default", "web", "pod/bb").finding("dns.coredns")
+    pods = _pods(w, "k8s-app=kube-dns", "kube-system")
+    assert f.status == FAIL
+    assert [e.en for e in f.evidence] == [f"{p}: CrashLoopBackOff, not ready" for p in pods] + [
+        f"kubectl -n kube-system logs {pods[0]} --previous: /etc/coredns/Corefile:13 - Error during parsing: "
+        f"Unknown directive 'forwardx'"]
+    assert f.fix.text.en.startswith("CoreDNS cannot read its Corefile: correct it")
+    assert w.run(broken.replace("s/forward \\. /forwardx . /", "s/forwardx \\. /forward . /")).status == 0
+    w.advance(300)
+    _healthy_and_clean(diagnose(w, "default", "web", "pod/bb"))
+    assert "Welcome to nginx!" in w.run("kubectl exec bb -- wget -q -O - web").stdout

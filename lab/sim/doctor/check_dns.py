@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import runtime as rt
 from ..dns.message import NOERROR
 from ..dns.resolver import NoReply, candidates, files_for, query
 from ..workloads import workload_for
@@ -22,8 +23,8 @@ def check_coredns(scene: Scene) -> Finding:
     world = scene.world
     pods = sorted(world.store.with_labels("pods", DNS_NAMESPACE, DNS_LABELS), key=lambda p: p["metadata"]["name"])
     ready = [p for p in pods if pod_ready(p)]
-    evidence = [Text.same(f"{p['metadata']['name']}: {(p.get('status') or {}).get('phase', 'Pending')}, "
-                          f"{'ready' if pod_ready(p) else 'not ready'}") for p in pods]
+    evidence = [Text.same(f"{p['metadata']['name']}: {_status(p)}, {'ready' if pod_ready(p) else 'not ready'}")
+                for p in pods]
     marks = [service_mark(DNS_NAMESPACE, DNS_SERVICE)] + [pod_mark(DNS_NAMESPACE, p["metadata"]["name"])
                                                           for p in pods if not pod_ready(p)]
     data = {"pods": len(pods), "ready": len(ready)}
@@ -45,12 +46,41 @@ def check_coredns(scene: Scene) -> Finding:
         if not pods:
             evidence.append(Text("no Pod with k8s-app=kube-dns in kube-system",
                                  "kube-system 中没有 k8s-app=kube-dns 的 Pod"))
-        fix = Fix(Text("kubectl -n kube-system describe pods -l k8s-app=kube-dns and their logs say why they are "
-                       "not ready", "用 kubectl -n kube-system describe pods -l k8s-app=kube-dns 和它们的日志查看为何未就绪"))
+        crashed = [(p, line) for p in pods for line in [_last_log(world, p)] if line]
+        for p, line in crashed[:1]:
+            evidence.append(Text.same(f"kubectl -n kube-system logs {p['metadata']['name']} --previous: {line}"))
+        if crashed:
+            fix = Fix(Text("CoreDNS cannot read its Corefile: correct it (kubectl -n kube-system edit configmap "
+                           "coredns); the Pods start again after their back-off",
+                           "CoreDNS 无法读取它的 Corefile：修正它（kubectl -n kube-system edit configmap coredns），"
+                           "Pod 会在退避结束后重新启动"))
+        else:
+            fix = Fix(Text("kubectl -n kube-system describe pods -l k8s-app=kube-dns and their logs say why they are "
+                           "not ready", "用 kubectl -n kube-system describe pods -l k8s-app=kube-dns 和它们的日志查看为何未就绪"))
     return Finding("dns.coredns", status,
                    Text("CoreDNS has no ready Pod: no Service name resolves in the cluster",
                         "CoreDNS 没有就绪的 Pod：集群内任何 Service 名字都无法解析"),
                    evidence, fix, marks, data)
+
+
+def _status(pod: dict[str, Any]) -> str:
+    """What kubectl's STATUS column says: a waiting container's reason, else the phase."""
+    status = pod.get("status") or {}
+    for cs in status.get("containerStatuses") or []:
+        reason = ((cs.get("state") or {}).get("waiting") or {}).get("reason")
+        if reason:
+            return reason
+    return status.get("phase", "Pending")
+
+
+def _last_log(world: Any, pod: dict[str, Any]) -> str:
+    """The last line a crashed CoreDNS container wrote before it exited ("" when it did not exit)."""
+    for cs in (pod.get("status") or {}).get("containerStatuses") or []:
+        if "terminated" in (cs.get("lastState") or {}) and "running" not in (cs.get("state") or {}):
+            lines = rt.container_logs(world, pod["metadata"].get("uid", ""), cs["name"], previous=True)
+            if lines:
+                return lines[-1][2].rstrip("\n")
+    return ""
 
 
 def _busybox_nslookup_ignores_search(pod: dict[str, Any]) -> str:
