@@ -319,7 +319,9 @@ def test_external_traffic_policy_local_on_nodes_without_a_pod():
     assert [e.en for e in f.evidence] == [
         "nodes with a ready local endpoint: k8s-node1",
         f"192.168.56.10:{port} (k8s-master): timeout at k8s-master INPUT: DROP (in eth0)",
-        f"192.168.56.12:{port} (k8s-node2): timeout at k8s-node2 INPUT: DROP (in eth0)"]
+        f"192.168.56.12:{port} (k8s-node2): timeout at k8s-node2 INPUT: DROP (in eth0)",
+        f'the rule that drops it: -A KUBE-EXTERNAL-SERVICES -p tcp -m comment --comment "default/web has no local '
+        f'endpoints" -m addrtype --dst-type LOCAL -m tcp --dport {port} -j DROP']
     assert {"kind": "Node", "name": "k8s-node2"} in f.marks
     assert d.finding("proxy.rules").status == WARN
     assert _http_code(w, f"192.168.56.12:{port}", host="external") == ""

@@ -110,6 +110,9 @@ def check_traffic_policy(scene: Scene, probes: list[Probe]) -> Finding | None:
         host, what = p.stop()
         evidence.append(Text(f"{p.target.address} ({p.target.node}): {p.result} at {host} {what}",
                              f"{p.target.address}（{p.target.node}）：{p.result}，停在 {host} {what}"))
+    rule = next((p.deciding_rule() for p in dropped if p.deciding_rule()), "")
+    if rule:
+        evidence.append(Text(f"the rule that drops it: {rule}", f"丢弃它的规则：{rule}"))
     if not without:
         return Finding("exposure.trafficPolicy", PASS,
                        Text("externalTrafficPolicy Local: every node has a local ready Pod",

@@ -51,6 +51,13 @@ class Probe:
                 return hop.host
         return ""
 
+    def deciding_rule(self) -> str:
+        """The rule that dropped or rejected the SYN ("" when no rule did)."""
+        for hop in self.trace.hops:
+            if hop.verdict and hop.rules and hop.rules[-1].index:
+                return hop.rules[-1].rule
+        return ""
+
     def stop(self) -> tuple[str, str]:
         """(host, what happened) at the hop where the SYN ended."""
         for hop in self.trace.hops:
