@@ -604,3 +604,24 @@ def test_coredns_crash_looping_on_a_broken_corefile():
     w.advance(300)
     _healthy_and_clean(diagnose(w, "default", "web", "pod/bb"))
     assert "Welcome to nginx!" in w.run("kubectl exec bb -- wget -q -O - web").stdout
+
+
+def test_a_failed_packet_trace_is_diagnosed_as_the_service_it_dialled():
+    from lab.sim.doctor import diagnose_trace
+    from lab.sim.net import recording
+
+    w = _lab("kubectl create deployment web --image=nginx", "kubectl expose deploy web --port=80 --type=NodePort",
+             "kubectl patch svc web -p '{\"spec\":{\"selector\":{\"app\":\"wbe\"}}}'",
+             "kubectl run bb --image=busybox:1.28 -- sleep 3600")
+    with recording(w) as traces:
+        w.run(f"curl -s -m 2 192.168.56.11:{_node_port(w)}", host="external")
+        w.run("kubectl exec bb -- wget -q -T 2 -O - web")
+    nodeport, from_pod = traces[0], traces[-1]
+    assert nodeport.result == "refused" and from_pod.result == "refused"
+    d = diagnose_trace(w, nodeport.to_dict())
+    assert (d.namespace, d.name, d.source) == ("default", "web", "external (external)")
+    assert d.finding("endpoints.selector").summary.en == "selector app=wbe matches no Pod"
+    assert diagnose_trace(w, from_pod).source == "pod default/bb"
+    with recording(w) as traces:
+        w.run("curl -s -m 2 192.168.56.11:1")
+    assert diagnose_trace(w, traces[0]) is None          # no Service there
