@@ -19,5 +19,5 @@ from .findings import FAIL, NOTE, PASS, WARN, Diagnosis, Finding, Fix, Text
 from .fromtrace import diagnose_trace
 from .scene import Source, SourceError, find_source
 
-__all__ = ["diagnose", "diagnose_trace", "Diagnosis", "Finding", "Fix", "Text", "PASS", "FAIL", "WARN", "NOTE", "Source", "SourceError",
-           "find_source"]
+__all__ = ["diagnose", "diagnose_trace", "Diagnosis", "Finding", "Fix", "Text", "PASS", "FAIL", "WARN", "NOTE",
+           "Source", "SourceError", "find_source"]
