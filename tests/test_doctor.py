@@ -625,3 +625,21 @@ def test_a_failed_packet_trace_is_diagnosed_as_the_service_it_dialled():
     with recording(w) as traces:
         w.run("curl -s -m 2 192.168.56.11:1")
     assert diagnose_trace(w, traces[0]) is None          # no Service there
+
+
+def test_a_pod_whose_dns_policy_skips_the_cluster_dns():
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {name: client}\nspec:\n  dnsPolicy: Default\n"
+           "  containers: [{name: bb, image: 'busybox:1.28', command: [sleep, '3600']}]\n")
+    w = _lab("kubectl create deployment web --image=nginx", "kubectl expose deploy web --port=80",
+             ("kubectl apply -f -", pod))
+    f = diagnose(w, "default", "web", "pod/client").finding("dns.name")
+    assert (f.status, f.summary.en) == (FAIL, "pod default/client does not ask the cluster DNS: its nameserver is "
+                                              "192.168.56.1, not kube-dns (10.96.0.10)")
+    assert [e.en for e in f.evidence] == ["dnsPolicy: Default", "web: NXDOMAIN from 192.168.56.1"]
+    assert w.run("kubectl exec client -- wget -q -T 2 -O - web").status != 0
+    # the fix it names: recreate the Pod with the default policy
+    assert w.run("kubectl delete pod client --now").status == 0
+    assert w.run("kubectl apply -f -", stdin=pod.replace("  dnsPolicy: Default\n", "")).status == 0
+    w.advance(30)
+    _healthy_and_clean(diagnose(w, "default", "web", "pod/client"))
+    assert "Welcome to nginx!" in w.run("kubectl exec client -- wget -q -O - web").stdout

@@ -135,10 +135,7 @@ def check_name(scene: Scene) -> Finding:
                                 f"从其他命名空间访问时使用 {short}（或 {fqdn}）")),
                        marks, {"name": name, "result": outcome, "use": short})
     if outcome == "nxdomain":
-        return Finding("dns.name", FAIL,
-                       Text(f"{fqdn} does not resolve", f"{fqdn} 无法解析"),
-                       [Text(f"CoreDNS answered NXDOMAIN for {name}", f"CoreDNS 对 {name} 返回 NXDOMAIN")],
-                       None, marks, {"name": name, "result": outcome})
+        return _nxdomain(scene, name, fqdn, answered, marks)
     evidence = [Text.same(f"{name} -> {answered}: {', '.join(addrs)}")]
     image = _busybox_nslookup_ignores_search(src.pod)
     if image:
@@ -155,6 +152,34 @@ def check_name(scene: Scene) -> Finding:
                    Text(f"{name} resolves from {src.label} to {', '.join(addrs)}",
                         f"从 {src.label} 可以把 {name} 解析为 {', '.join(addrs)}"),
                    evidence, marks=[service_mark(ns, name)], data={"name": name, "result": outcome, "addresses": addrs})
+
+
+def _cluster_dns_ip(scene: Scene) -> str:
+    svc = scene.world.store.peek("services", DNS_NAMESPACE, DNS_SERVICE)
+    return ((svc or {}).get("spec") or {}).get("clusterIP", "")
+
+
+def _nxdomain(scene: Scene, name: str, fqdn: str, server: str, marks: list[dict[str, Any]]) -> Finding:
+    """The name is unknown where the Pod asks: not the cluster DNS (dnsPolicy), or no such record."""
+    src = scene.source
+    cluster_dns = _cluster_dns_ip(scene)
+    policy = ((src.pod or {}).get("spec") or {}).get("dnsPolicy") or "ClusterFirst"
+    if cluster_dns and server != cluster_dns:
+        host_net = bool(((src.pod or {}).get("spec") or {}).get("hostNetwork"))
+        wanted = "ClusterFirstWithHostNet" if host_net else "ClusterFirst"
+        return Finding("dns.name", FAIL,
+                       Text(f"{src.label} does not ask the cluster DNS: its nameserver is {server}, not kube-dns "
+                            f"({cluster_dns})", f"{src.label} 没有使用集群 DNS：它的 nameserver 是 {server}，"
+                                                f"而不是 kube-dns（{cluster_dns}）"),
+                       [Text(f"dnsPolicy: {policy}", f"dnsPolicy：{policy}"),
+                        Text(f"{name}: NXDOMAIN from {server}", f"{name}：{server} 返回 NXDOMAIN")],
+                       Fix(Text(f"Run it with dnsPolicy: {wanted} (dnsPolicy cannot change on a running Pod: "
+                                f"recreate it)", f"使用 dnsPolicy: {wanted} 运行它（运行中的 Pod 不能修改 dnsPolicy："
+                                                 f"需要重新创建）")),
+                       marks, {"name": name, "result": "nxdomain", "nameserver": server, "dnsPolicy": policy})
+    return Finding("dns.name", FAIL, Text(f"{fqdn} does not resolve", f"{fqdn} 无法解析"),
+                   [Text(f"{server} answered NXDOMAIN for {name}", f"{server} 对 {name} 返回 NXDOMAIN")],
+                   None, marks, {"name": name, "result": "nxdomain"})
 
 
 def _from_host(scene: Scene, fqdn: str) -> Finding:
