@@ -645,3 +645,18 @@ def test_a_pod_whose_dns_policy_skips_the_cluster_dns():
     w.advance(30)
     _healthy_and_clean(diagnose(w, "default", "web", "pod/client"))
     assert "Welcome to nginx!" in w.run("kubectl exec client -- wget -q -O - web").stdout
+
+
+def test_selector_key_typo_and_a_single_pod():
+    w = _lab("kubectl create deployment nginx --image=nginx", "kubectl create service clusterip web --tcp=80:80",
+             "kubectl patch svc web -p '{\"spec\":{\"selector\":{\"app\":null,\"ap\":\"nginx\"}}}'")
+    f = diagnose(w, "default", "web").finding("endpoints.selector")
+    assert [e.en for e in f.evidence] == ["no Pod in namespace default has the labels ap=nginx",
+                                          "no Pod has the key ap; 1 Pod has app=nginx"]
+    assert f.evidence[1].zh == "没有 Pod 带有键 ap；有 1 个 Pod 带有 app=nginx"
+    assert f.fix.commands == [
+        "kubectl patch service web -n default -p '{\"spec\":{\"selector\":{\"ap\":null,\"app\":\"nginx\"}}}'"]
+    _apply_fix(w, f)
+    _healthy_and_clean(diagnose(w, "default", "web"))
+    assert w.api.get("services", "web")["spec"]["selector"] == {"app": "nginx"}
+    assert _http_code(w, _cluster_ip(w)) == "200"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from . import check_dns, check_endpoints, check_exposure, check_proxy
+from . import check_dns, check_exposure, check_ports, check_proxy, check_ready, check_selector
 from .findings import FAIL, PASS, Diagnosis, Finding, Fix, Text, pod_mark, service_mark
 from .probe import send_all
 from .scene import Scene, Source, find_source
@@ -20,9 +20,9 @@ ProbeCheck = Callable[[Scene, list], "Finding | None"]
 BEFORE_PROBES: tuple[StaticCheck, ...] = (
     check_dns.check_coredns,
     check_dns.check_name,
-    check_endpoints.check_selector,
-    check_endpoints.check_ready,
-    check_endpoints.check_target_port,
+    check_selector.check_selector,
+    check_ready.check_ready,
+    check_ports.check_target_port,
     check_exposure.check_external_type,
     check_exposure.check_node_port,
     check_exposure.check_load_balancer,
