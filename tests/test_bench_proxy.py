@@ -30,4 +30,4 @@ def test_proxy_bench_json_lines(mode):
 
 def test_dispatch_rejects_unknown_benchmark(capsys):
     assert bench_main.main(["nope"]) == 2
-    assert capsys.readouterr().err.startswith("usage: python -m lab.sim.bench {cluster,lessons,limits,proxy}")
+    assert capsys.readouterr().err.startswith("usage: python -m lab.sim.bench {cluster,doctor,lessons,limits,proxy}")

@@ -490,8 +490,10 @@ class ApiServer:
         if nspec.get("externalTrafficPolicy") != "Local" and nspec.get("healthCheckNodePort") == \
                 ospec.get("healthCheckNodePort"):
             nspec.pop("healthCheckNodePort", None)
-        if nspec.get("type") not in ("NodePort", "LoadBalancer") and \
-                nspec.get("externalTrafficPolicy") == ospec.get("externalTrafficPolicy"):
+        # needsExternalTrafficPolicy(old) && !needsExternalTrafficPolicy(new) && same: a ClusterIP Service
+        # with externalIPs keeps its policy through an update
+        if ospec.get("type") in ("NodePort", "LoadBalancer") and nspec.get("type") not in ("NodePort", "LoadBalancer") \
+                and nspec.get("externalTrafficPolicy") == ospec.get("externalTrafficPolicy"):
             nspec.pop("externalTrafficPolicy", None)
         if nspec.get("type") != "LoadBalancer":
             for field in ("allocateLoadBalancerNodePorts", "loadBalancerClass"):

@@ -7,4 +7,4 @@ BENCHMARKS; it prints one JSON object per line
 from __future__ import annotations
 
 BENCHMARKS = {"proxy": "lab.sim.bench.proxy", "cluster": "lab.sim.bench.cluster", "lessons": "lab.sim.bench.lessons",
-              "limits": "lab.sim.bench.limits"}
+              "limits": "lab.sim.bench.limits", "doctor": "lab.sim.bench.doctor"}
