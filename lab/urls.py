@@ -2,12 +2,14 @@
 from django.contrib import admin
 from django.urls import path
 
-from lab.labs import views
+from lab.labs import inspect, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("lab/", views.lab_page, name="lab"),
     path("lab/<slug:name>/", views.lab_page, name="lab-named"),
+    path("lab/<slug:name>/inspect/", inspect.inspect_object, name="lab-inspect"),
+    path("lab/<slug:name>/inspect/objects/", inspect.list_objects, name="lab-objects"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
