@@ -144,7 +144,7 @@ def candidates(name: str, conf: ResolvConf) -> list[str]:
 def _wait(world: Any, conf: ResolvConf, libc: str) -> None:
     # glibc waits `timeout` per attempt; musl and uClibc share `timeout` between attempts
     seconds = conf.timeout * conf.attempts if libc == "glibc" else conf.timeout
-    world.advance(seconds)
+    world.wait(seconds)
 
 
 def ask(world: Any, source: Any, conf: ResolvConf, qname: str, qtype: str, libc: str = "glibc",

@@ -151,9 +151,9 @@ def wait_until(inv: Invocation, done: Any, timeout: float) -> bool:
             return False
         due = world.next_event_time()
         if due is None or due > deadline:
-            world.advance(max(0.0, deadline - clock.elapsed))
+            world.wait(max(0.0, deadline - clock.elapsed))
             return bool(done())
-        world.step()
+        world.wait_step()
     return bool(done())
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .context import Input, TerminalSink
 from .interp import (AbortLine, ExitShell, Interrupted, LoopControl, ReturnFromFunction, Shell, ShellState,
@@ -52,6 +52,8 @@ class ShellSession:
                 self.fs.clock = lambda: clock.now.timestamp()
         self.loop_budget = loop_budget
         self.interrupt = threading.Event()
+        #: called with (stream, text) for every write to the screen as it happens
+        self.on_output: Callable[[str, str], None] | None = None
         self.iterations = 0
         self.history: list[str] = []
         self.exited = False
@@ -116,7 +118,7 @@ class ShellSession:
     def run(self, line: str, stdin: str = "") -> Result:
         """Run one input line (which may span several lines)."""
         chunks: list[tuple[str, str]] = []
-        out, err = TerminalSink(chunks, "out"), TerminalSink(chunks, "err")
+        out, err = TerminalSink(chunks, "out", self.on_output), TerminalSink(chunks, "err", self.on_output)
         self.interrupt.clear()
         self.iterations = 0
         if line.strip():

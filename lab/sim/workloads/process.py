@@ -78,6 +78,11 @@ class MainWorld:
         if self.elapsed > FOREVER_SECONDS:
             raise RunsForever()
 
+    def wait(self, seconds: float) -> bool:
+        """World.wait for the main process: its own time passes, not the lab's."""
+        self.advance(seconds)
+        return False
+
     def settle(self) -> None:
         pass
 
