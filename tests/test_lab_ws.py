@@ -10,10 +10,12 @@ from django.contrib.sessions.backends.db import SessionStore
 from lab.asgi import application
 from lab.labs.models import Lab
 from lab.labs.persistence import create_lab
+from tests.runner_support import runners  # noqa: F401  (fixture)
+
 
 def websocket_test(fn):
-    """An async test on a database the consumer's worker threads share."""
-    return pytest.mark.django_db(transaction=True)(pytest.mark.asyncio(fn))
+    """An async test on a database the runner's threads share, its runners stopped at the end."""
+    return pytest.mark.django_db(transaction=True)(pytest.mark.asyncio(pytest.mark.usefixtures("runners")(fn)))
 
 ORIGIN = b"http://127.0.0.1:8000"
 PROMPT = "[root@k8s-master ~]$ "
@@ -69,7 +71,17 @@ async def run_line(comm: WebsocketCommunicator, line: str) -> list[dict]:
 
 
 def output(messages: list[dict]) -> list[tuple[str, str]]:
-    return [(m["stream"], m["text"]) for m in messages if m["type"] == "output"]
+    """The output as (stream, text) runs: output streams as written, so
+    where one message ends and the next begins carries no meaning."""
+    runs: list[tuple[str, str]] = []
+    for m in messages:
+        if m["type"] != "output":
+            continue
+        if runs and runs[-1][0] == m["stream"]:
+            runs[-1] = (m["stream"], runs[-1][1] + m["text"])
+        else:
+            runs.append((m["stream"], m["text"]))
+    return runs
 
 
 @websocket_test
