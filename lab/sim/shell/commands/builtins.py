@@ -429,7 +429,8 @@ def cmd_read(ctx, argv):
 
 @register("exit", "logout")
 def cmd_exit(ctx, argv):
-    if not ctx.shell.subshell:
+    if not ctx.shell.subshell and getattr(ctx.host, "shell_flavor", "bash") == "bash":
+        # An interactive bash says "exit"; dash and busybox ash say nothing.
         ctx.err("exit\n")
     if len(argv) > 1:
         try:
