@@ -182,6 +182,8 @@ export function buildGraph(objects) {
       classes: ["pod", state, meta.namespace === "kube-system" ? "system" : ""].filter(Boolean).join(" "),
     });
     const owner = controllerOf(pod);
+    const rest = owner && meta.name.startsWith(`${owner.name}-`) ? meta.name.slice(owner.name.length + 1) : "";
+    nodes[nodes.length - 1].data.short = rest ? `${owner.name.replace(/-[a-z0-9]{8,10}$/, "")}·${rest}\n${ip || "no IP"}` : `${meta.name}\n${ip || "no IP"}`;
     if (owner) {
       edges.push({ group: "edges", data: { id: `owns:${owner.kind}/${meta.namespace}/${owner.name}>${id}`,
         source: `${owner.kind}/${meta.namespace}/${owner.name}`, target: id }, classes: "owns" });

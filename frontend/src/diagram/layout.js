@@ -11,12 +11,17 @@
 //   [external]   [node A: pods in a grid] [node B ...] [not scheduled]
 //   [Deployments / ReplicaSets, DaemonSets ...........................]
 
-export const POD = { w: 168, h: 42, gap: 10 };
+const FULL_POD = { w: 168, h: 42, gap: 10 };
+const COMPACT_POD = { w: 118, h: 34, gap: 8 };
+/** Beyond this many Pods they are drawn compact (the part of the name after their owner's, and the IP). */
+export const COMPACT_AFTER = 24;
 
-/** Pod columns per region: one while regions are short, more as they fill
- * (the same for every region, so rows line up). */
-function columnsFor(most) {
-  return most <= 6 ? 1 : most <= 18 ? 2 : 3;
+/** Pod columns of a region holding `count` Pods: one while it is short, then
+ * about as many as make it square; steps, so a new Pod rarely reflows. */
+function columnsFor(count) {
+  if (count <= 6) return 1;
+  if (count <= 16) return 2;
+  return Math.min(6, Math.ceil(Math.sqrt(count * 0.55)));
 }
 const REGION_PAD = 18;               // room for the region's label and border
 const REGION_GAP = 56;
@@ -65,8 +70,7 @@ export class SlotLayout {
       children.get(d.parent).push(d);
     }
     const regions = nodes.filter((d) => d.kind === "Node" || d.kind === "Region");
-    const most = Math.max(0, ...regions.map((r) => (children.get(r.id) || []).length));
-    const COLUMNS = columnsFor(most);
+    const POD = nodes.filter((d) => d.kind === "Pod").length > COMPACT_AFTER ? COMPACT_POD : FULL_POD;
     let x = 0;
     let bottom = 0;
     const regionBox = new Map();
@@ -74,6 +78,7 @@ export class SlotLayout {
       const pods = (children.get(region.id) || []).map((d) => d.id);
       if (!this.podSlots.has(region.id)) this.podSlots.set(region.id, new Slots());
       const slots = this.podSlots.get(region.id).place(pods);
+      const COLUMNS = columnsFor(Math.max(pods.length, ...[...slots.values()].map((v) => v + 1)));
       const width = COLUMNS * (POD.w + POD.gap) - POD.gap;
       let rows = 1;
       for (const id of pods) {
@@ -131,4 +136,4 @@ export class SlotLayout {
   }
 }
 
-export const SIZES = { POD, CHILD, REGION_PAD };
+export const SIZES = { FULL_POD, COMPACT_POD, CHILD, REGION_PAD };

@@ -28,6 +28,7 @@ export const STYLE = [
     shape: "round-rectangle", width: 168, height: 42, "background-color": "#1c2a3a",
     "border-width": 1.5, "border-color": C.accent, "font-size": 11, "text-max-width": 162, "corner-radius": 6,
   } },
+  { selector: "node.pod.compact", style: { width: 118, height: 34, label: "data(short)", "font-size": 10.5, "text-max-width": 112 } },
   { selector: "node.pod.system", style: { "background-color": "#1a1f27", "border-color": "#3b4656", color: "#b1bac4" } },
   { selector: "node.pod.ready", style: { "border-color": C.ok } },
   { selector: "node.pod.system.ready", style: { "border-color": "#2f6f3d" } },

@@ -11,7 +11,7 @@
 // request), which goes to ctx.live.
 import cytoscape from "cytoscape";
 import { buildGraph, parseKey } from "./graph.js";
-import { SlotLayout } from "./layout.js";
+import { COMPACT_AFTER, SlotLayout } from "./layout.js";
 import { STYLE } from "./style.js";
 
 const FADE_MS = 350;
@@ -114,6 +114,8 @@ export class Topology {
     let objects = [...this.ctx.live.objects.values()];
     if (!this.showSystem) objects = objects.filter((o) => o.kind === "Node" || o.metadata?.namespace !== "kube-system");
     const graph = buildGraph(objects);
+    const compact = graph.nodes.filter((n) => n.data.kind === "Pod").length > COMPACT_AFTER;
+    if (compact) for (const n of graph.nodes) if (n.data.kind === "Pod") n.classes += " compact";
     const positions = this.layout.positions(graph);
     const cy = this.cy;
     const wanted = new Map([...graph.nodes, ...graph.edges].map((el) => [el.data.id, el]));
