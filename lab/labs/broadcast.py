@@ -23,13 +23,11 @@ def live_group(lab_id: int) -> str:
 
 def node_action_line(node: str, action: str) -> tuple[str | None, str]:
     """(host, command line) doing a node action as a person at a terminal
-    would: `poweroff` on the node; kubectl on the control plane for
-    cordon, uncordon and drain (drain with --ignore-daemonsets, as every
-    node runs kube-proxy's DaemonSet Pod). "start" has no line (a machine
-    that is off has no shell): ("", "")."""
-    if action == "stop":
-        return node, "poweroff"
-    if action == "start":
+    would: kubectl on the control plane for cordon, uncordon and drain
+    (drain with --ignore-daemonsets, as every node runs kube-proxy's
+    DaemonSet Pod). "stop" and "start" are the machine's power button, not
+    a command: ("", "")."""
+    if action in ("stop", "start"):
         return "", ""
     if action == "drain":
         return None, f"kubectl drain {node} --ignore-daemonsets"

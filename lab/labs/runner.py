@@ -305,8 +305,8 @@ class LabRunner:
         from lab.sim.shell.session import ShellSession
 
         world = self.world
-        if cmd.action is not None and cmd.action[2] == "start":
-            return self._power_on(cmd.action[1])
+        if cmd.action is not None and cmd.action[2] in ("start", "stop"):
+            return self._power(cmd.action[1], cmd.action[2] == "start")
         name = cmd.host or world.default_host
         if name not in world.hosts:
             return {"status": 1, "clock": clock_text(world), "output": f"the lab has no host {name!r}\n"}
@@ -337,18 +337,24 @@ class LabRunner:
         return {"status": status, "shell_state": session.to_state(), "prompt": session.prompt(),
                 "exited": session.exited, "clock": clock_text(self.world), "output": "".join(output)}
 
-    def _power_on(self, node: str) -> dict:
+    def _power(self, node: str, on: bool) -> dict:
+        """The page's power button: the machine goes down at once, or boots
+        (up after node_heartbeat.BOOT_SECONDS)."""
         from lab.sim.controllers import node_heartbeat
 
         world = self.world
         host = world.hosts.get(node)
         if host is None or host.role != "node":
             status, output = 1, f"the lab has no node {node!r}\n"
-        elif node_heartbeat.power_on(world, node):
+        elif on and not node_heartbeat.power_on(world, node):
+            status, output = 1, f"{node} is already on\n"
+        elif not on and not host.powered:
+            status, output = 1, f"{node} is already off\n"
+        else:
+            if not on:
+                node_heartbeat.power_off(world, node)
             world.settle()
             status, output = 0, ""
-        else:
-            status, output = 1, f"{node} is already on\n"
         self._flush(None)
         self._save()
         return {"status": status, "clock": clock_text(world), "output": output}
@@ -362,8 +368,8 @@ class LabRunner:
             self.publish(channel, {"type": "live.action", "id": cmd.id, "node": node, "action": action,
                                    "status": outcome.get("status", 1),
                                    "output": outcome.get("output", "the simulator failed on this action\n")})
-            if cmd.action[2] == "start":
-                return
+            if cmd.action[2] in ("start", "stop"):
+                return  # no command line ran
         if "error" not in outcome:
             self.publish(LIVE, {"type": "live.command", "host": cmd.host or self.world.default_host,
                                 "line": cmd.line, "status": outcome["status"], "terminal": cmd.terminal})
