@@ -220,6 +220,7 @@ export class Topology {
       b.addEventListener("click", () => { this.closeMenu(); run(); });
       return b;
     }));
+    this.tip.hidden = true;
     this.menu.style.left = `${at.x + 8}px`;
     this.menu.style.top = `${at.y + 8}px`;
     this.menu.hidden = false;
