@@ -10,6 +10,7 @@ channel layer). Scale-out sets DATABASE_URL (PostgreSQL) and REDIS_URL.
     SECRET_KEY     unset: a key generated once per install in var/secret_key
     DEBUG          default true (embedded mode); "0"/"false"/"no"/"off" = off
     ALLOWED_HOSTS  comma-separated, default 127.0.0.1,localhost
+    LAB_CLOCK_AUTOPLAY  default true: a watched lab's clock plays from the start
 """
 from __future__ import annotations
 
@@ -131,6 +132,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
 
 CHANNEL_LAYERS = channel_layers(os.environ.get("REDIS_URL"))
+
+# A lab's runner (lab/labs/runner.py) plays its clock from the start, unless
+# this is off (then the page's play button starts it; waits still move it).
+LAB_CLOCK_AUTOPLAY = env_bool("LAB_CLOCK_AUTOPLAY", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
