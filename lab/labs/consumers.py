@@ -118,6 +118,8 @@ class TerminalConsumer(AsyncJsonWebsocketConsumer):
             await self.on_input(line)
         elif kind == "interrupt":
             await self.on_interrupt()
+        elif kind in ("edit-save", "edit-cancel"):
+            await self.on_edit_answer(kind, content)
         else:
             await self.send_json({"type": "error", "code": "bad-message",
                                   "message": f"unknown message type {kind!r}"})
@@ -180,6 +182,30 @@ class TerminalConsumer(AsyncJsonWebsocketConsumer):
             self._stop_resending()
             if self.running.get("interrupted"):
                 await self.on_interrupt()
+
+    # -- kubectl edit in the page's editor (lab.labs.edits) --------------------------
+    async def runner_edit(self, message: dict) -> None:
+        """The running command's kubectl edit opened a file: the browser's editor shows it."""
+        if self._ours(message) and not self.closed:
+            self.editing = message["edit"]
+            await self.send_json({"type": "edit", "id": message["edit"], "path": message["path"],
+                                  "text": message["text"]})
+
+    async def on_edit_answer(self, kind: str, content: dict) -> None:
+        """edit-save {id, text} / edit-cancel {id}: back to the runner's waiting editor."""
+        edit = content.get("id")
+        text = content.get("text") if kind == "edit-save" else None
+        if kind == "edit-save" and not isinstance(text, str):
+            await self.send_json({"type": "error", "code": "bad-message",
+                                  "message": "edit-save needs a string \"text\""})
+            return
+        if self.running is None or edit is None or edit != getattr(self, "editing", None):
+            await self.send_json({"type": "error", "code": "no-edit",
+                                  "message": "no file of this terminal is open in the editor"})
+            return
+        self.editing = None
+        await self.channel_layer.group_send(broadcast.runner_group(self.lab.pk), {
+            "type": "runner.edit_answer", "id": self.running["id"], "edit": edit, "text": text})
 
     async def runner_output(self, message: dict) -> None:
         if self._ours(message) and not self.closed:

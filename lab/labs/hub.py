@@ -165,6 +165,10 @@ class Hub:
             await self.layer.send(message["reply_to"], {"type": "runner.started", "id": cmd.id})
         elif kind == "runner.interrupt":
             runner.interrupt(message["id"])
+        elif kind == "runner.edit_answer":
+            text = message.get("text")
+            await thread(runner.edit_answer, thread_sensitive=False)(
+                message["id"], message["edit"], text if isinstance(text, str) else None)
         elif kind == "runner.snapshot":
             await thread(runner.snapshot_for, thread_sensitive=False)(
                 message["reply_to"], message.get("resume"), message.get("runner"))

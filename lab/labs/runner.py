@@ -89,6 +89,8 @@ class Command:
     traces: list = field(default_factory=list)
     #: a node action of a page: (reply channel, node, action)
     action: tuple[str, str, str] | None = None
+    #: the page's editor for `kubectl edit` (lab.labs.edits.PageEditor)
+    editor: Any = None
 
 
 def clock_text(world: Any) -> str:
@@ -282,6 +284,26 @@ class LabRunner:
         if cmd is not None:
             cmd.interrupt.set()
 
+    # -- a terminal's shells and kubectl edit in the page's editor (lab.labs.edits) --------
+    def _terminal_session(self, cmd: Command, host: str) -> Any:
+        """The terminal's shells (a `kubectl exec -it` shell on top of the
+        login shell, lab.sim.shell.terminal), with the page's editor."""
+        from lab.labs.edits import PageEditor
+        from lab.sim.shell.terminal import terminal_session
+
+        cmd.editor = PageEditor(self.cond, self.publish, cmd.id, cmd.reply_to,
+                                lambda: self.stopping or cmd.interrupt.is_set())
+        return terminal_session(self.world, host, cmd.shell_state, interrupt=_Interrupt(cmd.interrupt),
+                                editor=cmd.editor)
+
+    def edit_answer(self, command_id: str, edit: str, text: str | None) -> None:
+        """The browser saved (text) or cancelled (None) the file `kubectl edit` opened."""
+        with self.cond:
+            cmd = self.commands.get(command_id)
+            editor = getattr(cmd, "editor", None)
+            if editor is not None:
+                editor.answer(edit, text)
+
     def _run_command(self, cmd: Command) -> None:
         try:
             with self.cond:
@@ -302,7 +324,6 @@ class LabRunner:
 
     def _execute(self, cmd: Command) -> dict:
         from lab.sim.net import recording
-        from lab.sim.shell.session import ShellSession
 
         world = self.world
         if cmd.action is not None and cmd.action[2] in ("start", "stop"):
@@ -310,10 +331,7 @@ class LabRunner:
         name = cmd.host or world.default_host
         if name not in world.hosts:
             return {"status": 1, "clock": clock_text(world), "output": f"the lab has no host {name!r}\n"}
-        session = ShellSession(world, name)
-        if cmd.shell_state is not None:
-            session.load_state(cmd.shell_state)
-        session.interrupt = _Interrupt(cmd.interrupt)
+        session = self._terminal_session(cmd, name)
         output: list[str] = []
 
         def on_output(stream: str, text: str) -> None:

@@ -95,6 +95,7 @@ class TerminalSession:
         self.interrupt = self.login.interrupt
         #: (stream, text) for every write to the screen as it happens, whichever shell writes
         self.on_output: Callable[[str, str], None] | None = None
+        self._current: ShellSession = self.login
 
     @property
     def host_name(self) -> str:
@@ -107,6 +108,15 @@ class TerminalSession:
     @property
     def in_container(self) -> bool:
         return bool(self.nested)
+
+    @property
+    def iterations(self) -> int:
+        """Loop iterations of the running line (a runner resets it while a loop waits)."""
+        return self._current.iterations
+
+    @iterations.setter
+    def iterations(self, count: int) -> None:
+        self._current.iterations = count
 
     @property
     def interrupt(self) -> Any:
@@ -141,7 +151,11 @@ class TerminalSession:
         session, env = opened
         session.interrupt = self._interrupt
         session.on_output = self.on_output
-        result = session.run(line, stdin)
+        self._current = session
+        try:
+            result = session.run(line, stdin)
+        finally:
+            self._current = self.login
         from ..workloads.containers import save
 
         save(self.world, env)
