@@ -12,18 +12,26 @@ gets 404, as for a lab that does not exist. Writes are CSRF-protected (the
 X-CSRFToken header; the tree's GET sets the cookie). The files are the
 hosts' own (the World's HostFS, stored as HostFile rows): what `cat`, `ls`
 and `kubectl apply -f` see. A write goes through the World like a command:
-one transaction, the lab's revision guard, the virtual clock's mtime.
+one transaction, the lab's revision guard, the virtual clock's mtime; when
+a runner holds the lab (lab.labs.runner: someone watches it), the write is
+sent to it over the channel layer, so its World in memory, which the next
+`kubectl apply -f` reads, has the file.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import posixpath
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lab.labs import broadcast, lease
 from lab.labs.consumers import session_lab
 from lab.labs.lint import lint_text
 from lab.labs.models import HostFile, Lab
@@ -35,6 +43,8 @@ MAX_FILE_BYTES = 1 << 20
 #: paths under these are the system's, not the learner's: not listed
 HIDDEN_DIRS = ("/proc", "/dev")
 RETRIES = 3
+#: how long a save waits for the lab's runner before writing to the stored lab itself
+RUNNER_SECONDS = 10.0
 
 
 def _error(status: int, reason: str, message: str) -> JsonResponse:
@@ -131,22 +141,56 @@ def write_in_world(world, host: str, path: str, content: str) -> dict:
     return {"host": host, "path": path, "size": len(content.encode()), "mtime": node.mtime}
 
 
+def write_reply(world, host: str, path: str, content: str) -> dict:
+    """write_in_world as a JSON answer: {"ok": True, "entry"} or {"ok": False, "status", "error", "message"}."""
+    try:
+        return {"ok": True, "entry": write_in_world(world, host, path, content)}
+    except KeyError:
+        return {"ok": False, "status": 404, "error": "no-host", "message": f"the lab has no host {host!r}"}
+    except FSError as exc:
+        return {"ok": False, "status": 400, "error": "fs", "message": f"{exc.path}: {exc.strerror}"}
+
+
+def _answer(reply: dict) -> JsonResponse:
+    if reply.get("ok"):
+        return JsonResponse(reply["entry"])
+    return _error(reply["status"], reply["error"], reply["message"])
+
+
 def _write(lab: Lab, host: str, path: str, content: str) -> JsonResponse:
+    """Through the lab's runner when one holds the lab (its World is the
+    live one), else straight into the stored lab."""
+    if lease.holder_of(lab.pk) is not None:
+        reply = _write_through_runner(lab, host, path, content)
+        if reply is not None:
+            return _answer(reply)
     for _ in range(RETRIES + 1):
         try:
             with transaction.atomic():
                 world = load_world(lab)
-                try:
-                    entry = write_in_world(world, host, path, content)
-                except KeyError:
-                    return _error(404, "no-host", f"lab {lab.name!r} has no host {host!r}")
-                except FSError as exc:
-                    return _error(400, "fs", f"{exc.path}: {exc.strerror}")
-                save_world(lab, world, expected_revision=lab.revision)
-            return JsonResponse(entry)
+                reply = write_reply(world, host, path, content)
+                if reply.get("ok"):
+                    save_world(lab, world, expected_revision=lab.revision)
+            return _answer(reply)
         except LabConflict:
             continue
     return _error(409, "conflict", "the lab kept changing while the file was saved; save again")
+
+
+def _write_through_runner(lab: Lab, host: str, path: str, content: str) -> dict | None:
+    """Ask the runner (in whichever process) to write; None when it does not answer."""
+    layer = get_channel_layer()
+
+    async def ask() -> dict | None:
+        channel = await layer.new_channel("files.")
+        await layer.group_send(broadcast.runner_group(lab.pk), {
+            "type": "runner.file_write", "reply_to": channel, "host": host, "path": path, "content": content})
+        try:
+            return await asyncio.wait_for(layer.receive(channel), RUNNER_SECONDS)
+        except asyncio.TimeoutError:
+            return None
+
+    return async_to_sync(ask)()
 
 
 @require_POST

@@ -165,6 +165,9 @@ class Hub:
             await self.layer.send(message["reply_to"], {"type": "runner.started", "id": cmd.id})
         elif kind == "runner.interrupt":
             runner.interrupt(message["id"])
+        elif kind == "runner.file_write":
+            await thread(runner.write_file, thread_sensitive=False)(
+                message["reply_to"], message["host"], message["path"], message["content"])
         elif kind == "runner.edit_answer":
             text = message.get("text")
             await thread(runner.edit_answer, thread_sensitive=False)(

@@ -296,6 +296,17 @@ class LabRunner:
         return terminal_session(self.world, host, cmd.shell_state, interrupt=_Interrupt(cmd.interrupt),
                                 editor=cmd.editor)
 
+    def write_file(self, reply_to: str, host: str, path: str, content: str) -> None:
+        """The page's editor saves a file (lab.labs.files): written into the
+        World held here, saved, and answered on `reply_to`."""
+        from lab.labs.files import write_reply
+
+        with self.cond:
+            reply = write_reply(self.world, host, path, content)
+            if reply.get("ok"):
+                self._save()
+            self.publish(reply_to, {"type": "files.written", **reply})
+
     def edit_answer(self, command_id: str, edit: str, text: str | None) -> None:
         """The browser saved (text) or cancelled (None) the file `kubectl edit` opened."""
         with self.cond:
