@@ -55,7 +55,7 @@ PROMPTS = """() => {
 def run(page: Page, line: str) -> None:
     """Type `line` in the terminal and wait for the next prompt (the shell's `[root@host ~]$ `)."""
     before = page.evaluate(PROMPTS)
-    page.locator("#terminals .xterm").click()
+    page.evaluate("() => window.serviceLab.terminal.term.focus()")
     page.keyboard.type(line)
     page.keyboard.press("Enter")
     page.wait_for_function(f"(n) => ({PROMPTS})() > n", arg=before, timeout=TIMEOUT)

@@ -94,7 +94,8 @@ export class SlotLayout {
       bottom = Math.max(bottom, rows * (POD.h + POD.gap));
       x += width + REGION_GAP;
     }
-    const span = Math.max(x - REGION_GAP, SERVICE.w);
+    // rows at least four Services wide: the stage is wider than tall
+    const span = Math.max(x - REGION_GAP, 4 * (SERVICE.w + SERVICE.gap) - SERVICE.gap);
     for (const id of this.podSlots.keys()) if (!regionBox.has(id)) this.podSlots.delete(id);
 
     const external = nodes.find((d) => d.kind === "Host");

@@ -167,6 +167,7 @@ export function mountPacketPath(element, ctx) {
       li.append(line);
       for (const r of hop.rules || []) {
         const rule = el("div", "hop-rule");
+        rule.title = `${r.table} ${r.chain}${r.index ? ` #${r.index}` : " policy"}: ${r.rule}`;
         rule.append(el("span", "rule-where", `${r.table} ${r.chain}${r.index ? ` #${r.index}` : " policy"}`), el("code", "", r.rule));
         if (r.note) rule.append(el("span", "muted", ` [${r.note}]`));
         li.append(rule);

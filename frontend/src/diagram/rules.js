@@ -51,14 +51,22 @@ export function mountRules(element, ctx) {
     if (typeof live?.watchRules === "function") live.watchRules(node);
     else empty.textContent = "the live connection is not available";
   };
-  const paint = () => {
+  const paint = (e) => {
     if (!last) return;
-    const added = new Set(last.added || []);
+    const lines = last.text.replace(/\n$/, "").split("\n");
+    // iptables-save prints each built-in chain's packet and byte counters
+    // (":OUTPUT ACCEPT [19:1140]"); a packet changes them without changing a
+    // rule, so such a line is marked as counted, not as added and removed
+    const policy = (t) => /^:(\S+ \S+) \[\d+:\d+\]$/.exec(t)?.[1];
+    const recounted = new Set((last.removed || []).map(policy).filter(Boolean));
+    const counted = new Set((last.added || []).filter((n) => recounted.has(policy(lines[n - 1] || ""))));
+    const added = new Set((last.added || []).filter((n) => !counted.has(n)));
+    const removedLines = (last.removed || []).filter((t) => !policy(t) || ![...counted].some((n) => policy(lines[n - 1]) === policy(t)));
     const matched = new Set(last.matched || []);
     const needle = filter.value.trim();
-    const lines = last.text.replace(/\n$/, "").split("\n");
     const items = [];
-    let firstMark = null;
+    let firstAdded = null;
+    let firstMatched = null;
     lines.forEach((line, i) => {
       const n = i + 1;
       const isAdded = added.has(n);
@@ -70,24 +78,28 @@ export function mountRules(element, ctx) {
       li.textContent = line;
       if (isAdded) li.classList.add("added");
       if (isMatched) li.classList.add("matched");
-      if ((isAdded || isMatched) && !firstMark) firstMark = li;
+      if (counted.has(n)) li.classList.add("counted");
+      if (isAdded && !firstAdded) firstAdded = li;
+      if (isMatched && !firstMatched) firstMatched = li;
       items.push(li);
     });
     list.replaceChildren(...items);
     empty.hidden = lines.length > 0;
     mode.textContent = last.mode || "";
-    summary.textContent = `${lines.length} lines · ${added.size} added · ${(last.removed || []).length} removed · ${matched.size} matched by the last packet`;
-    if ((last.removed || []).length) {
+    summary.textContent = `${lines.length} lines · ${added.size} added · ${removedLines.length} removed · ${matched.size} matched by the last packet`;
+    if (removedLines.length) {
       removedBox.hidden = false;
       removedBox.replaceChildren(Object.assign(document.createElement("div"), { className: "muted", textContent: "removed by the last change:" }),
-        ...last.removed.map((t) => Object.assign(document.createElement("div"), { className: "removed", textContent: t })));
+        ...removedLines.map((t) => Object.assign(document.createElement("div"), { className: "removed", textContent: t })));
     } else removedBox.hidden = true;
-    if (firstMark) firstMark.scrollIntoView({ block: "center" });
+    // a packet just went through: show where it matched; else what the change added
+    const mark = (e && e.matched?.length ? firstMatched : firstAdded) || firstMatched;
+    if (mark) mark.scrollIntoView({ block: "center" });
     element.dataset.node = last.node;
   };
   select.addEventListener("change", () => watch(select.value));
-  filter.addEventListener("input", paint);
-  only.addEventListener("change", paint);
+  filter.addEventListener("input", () => paint());
+  only.addEventListener("change", () => paint());
   ctx.bus.addEventListener("focus-node", (e) => {
     watch(e.detail.node);
   });
@@ -95,7 +107,7 @@ export function mountRules(element, ctx) {
     if (e.detail.node !== current) return;
     // a push with only "matched" (a packet went through) keeps the text and the last change's marks
     last = { ...(last || {}), ...e.detail, added: e.detail.added ?? last?.added, removed: e.detail.removed ?? last?.removed };
-    paint();
+    paint(e.detail);
   });
   live?.addEventListener("snapshot", fillNodes);
   live?.addEventListener("change", (e) => { if (e.detail?.object?.kind === "Node") fillNodes(); });

@@ -111,6 +111,7 @@ export class Topology {
 
   /** Apply the objects' graph to the drawing (only the difference). */
   render() {
+    const started = performance.now();
     let objects = [...this.ctx.live.objects.values()];
     if (!this.showSystem) objects = objects.filter((o) => o.kind === "Node" || o.metadata?.namespace !== "kube-system");
     const graph = buildGraph(objects);
@@ -175,6 +176,7 @@ export class Topology {
     }
     this.renders++;
     this.lastRender = performance.now();
+    this.lastRenderMs = this.lastRender - started;
     this.element.dataset.renders = String(this.renders);
     this.element.dispatchEvent(new CustomEvent("rendered", { detail: { renders: this.renders } }));
   }
