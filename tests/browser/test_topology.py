@@ -211,3 +211,50 @@ def test_events_feed_lists_the_labs_events(page: Page, lab_server, artifacts):
     headers = page.evaluate("() => [...document.querySelectorAll('#events thead th')].map((th) => th.textContent)")
     assert headers == ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
     shot(page, artifacts, "test_topology", "events")
+
+
+def click_element(page: Page, element_id: str) -> None:
+    """Click a diagram element where it is drawn (a region: its label, above its Pods)."""
+    box = page.evaluate("""(id) => {
+        const cy = window.serviceLab.cy; const n = cy.getElementById(id); const b = n.renderedBoundingBox({includeLabels: false});
+        const r = cy.container().getBoundingClientRect();
+        return {x: r.left + (b.x1 + b.x2) / 2, y: r.top + (n.isParent() ? b.y2 - 4 : (b.y1 + b.y2) / 2)};
+    }""", element_id)
+    page.mouse.click(box["x"], box["y"])
+
+
+def test_node_actions_and_time_controls(page: Page, lab_server, artifacts):
+    open_lab(page, f"{lab_server}/lab/topo-nodes/")
+    page.wait_for_function("() => document.querySelector('#conn').textContent === 'live'", timeout=TIMEOUT)
+    click_element(page, "Node//k8s-node2")
+    menu = page.locator(".topology-menu")
+    expect(menu).to_be_visible()
+    assert menu.locator("button").all_text_contents() == ["stop node", "cordon", "drain", "show rules"]
+    shot(page, artifacts, "test_topology", "node-menu")
+    menu.get_by_role("button", name="cordon").click()
+    wait_for_diagram(page, "cy.getElementById('Node//k8s-node2').data('status') === 'Ready,SchedulingDisabled'")
+    run(page, "kubectl get nodes")
+    assert "k8s-node2    Ready,SchedulingDisabled   <none>          3d     v1.32.4" in terminal_rows(page)
+    assert page.evaluate("() => window.serviceLab.cy.getElementById('Node//k8s-node2').hasClass('cordoned')")
+    shot(page, artifacts, "test_topology", "node-cordoned")
+
+    click_element(page, "Node//k8s-node2")
+    menu.get_by_role("button", name="uncordon").click()
+    wait_for_diagram(page, "cy.getElementById('Node//k8s-node2').data('status') === 'Ready'")
+    click_element(page, "Node//k8s-node2")
+    menu.get_by_role("button", name="stop node").click()
+    # the node controller marks it NotReady once its heartbeats stop (40 s of the clock)
+    page.locator(".tc-speed").select_option("30")
+    wait_for_diagram(page, "cy.getElementById('Node//k8s-node2').data('status') === 'NotReady'")
+    assert page.evaluate("() => window.serviceLab.cy.getElementById('Node//k8s-node2').hasClass('not-ready')")
+    shot(page, artifacts, "test_topology", "node-stopped")
+
+    controls = page.locator("#time-controls")
+    expect(controls).to_have_attribute("data-playing", "true")
+    controls.locator(".tc-play").click()
+    expect(controls).to_have_attribute("data-playing", "false")
+    expect(controls.locator(".tc-play")).to_have_text("▶ play")
+    before = page.locator("#clock").get_attribute("datetime")
+    controls.locator(".tc-step").click()
+    page.wait_for_function("(t) => document.querySelector('#clock').dateTime > t", arg=before, timeout=TIMEOUT)
+    shot(page, artifacts, "test_topology", "paused-stepped")
