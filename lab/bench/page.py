@@ -13,7 +13,9 @@ Prints JSON lines (one per figure):
   terminal (bus "run-command") until the diagram shows what it did: a
   Deployment scaled up by one (a new Pod appears) and back down (it turns
   Terminating or goes), --repeat times each; the minimum and median, and the
-  topology's own redraw time.
+  topology's own redraw time, and when the first watch event of the scale-up
+  reached the page (the rest of the way is the server's: the command, its
+  controllers, the save).
 
 The server is started here (daphne through `manage.py runserver`, a fresh
 SQLite database in a temporary directory), as the browser tests do.
@@ -60,13 +62,23 @@ TIMED_COMMAND = """
 async ([line, done]) => {
   const cy = window.serviceLab.cy;
   const check = new Function('cy', `return (${done});`);
+  const live = window.serviceLab.ctx.live;
   const start = performance.now();
+  let firstChange = null;
+  let finished = null;
+  const onChange = () => { if (firstChange === null) firstChange = performance.now() - start; };
+  const onCommand = (e) => { if (finished === null && e.detail.line === line) finished = performance.now() - start; };
+  live.addEventListener('change', onChange);
+  live.addEventListener('command', onCommand);
   return await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('timed out: ' + line)), 60000);
     const look = () => {
       if (check(cy)) {
         clearTimeout(timer);
-        resolve({ms: performance.now() - start, render: window.serviceLab.ctx.topology.lastRenderMs});
+        live.removeEventListener('change', onChange);
+        live.removeEventListener('command', onCommand);
+        resolve({ms: performance.now() - start, render: window.serviceLab.ctx.topology.lastRenderMs,
+                 first_change: firstChange, command_done: finished});
         return;
       }
       requestAnimationFrame(look);
@@ -167,11 +179,12 @@ def main(argv: list[str] | None = None) -> int:
         timed(f"kubectl create deployment web --image=nginx --replicas={replicas}",
               f"{pods_drawn} === {args.pods}")
         timed("kubectl rollout status deployment web", f"{running} === {replicas}")
-        up, down, renders = [], [], []
+        up, down, renders, changes = [], [], [], []
         for _ in range(args.repeat):
             got = timed(f"kubectl scale deployment web --replicas={replicas + 1}", f"{pods_drawn} === {args.pods + 1}")
             up.append(got["ms"])
             renders.append(got["render"])
+            changes.append(got["first_change"])
             got = timed(f"kubectl scale deployment web --replicas={replicas}",
                         f"{pods_drawn} - cy.nodes('[kind = \"Pod\"][status = \"Terminating\"]').length === {args.pods}")
             down.append(got["ms"])
@@ -181,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         summary = lambda xs: {"min_ms": round(min(xs), 1), "median_ms": round(statistics.median(xs), 1)}  # noqa: E731
         emit("command_to_diagram", pods=args.pods, repeat=args.repeat,
              scale_up_new_pod_drawn=summary(up), scale_down_pod_terminating_or_gone=summary(down),
+             first_watch_event_arrived=summary([c for c in changes if c is not None]),
              topology_redraw=summary(renders))
         browser.close()
     return 0
