@@ -139,3 +139,29 @@ def test_the_rules_viewer_highlights_a_new_services_rules_and_what_a_packet_matc
         .flatMap((h) => [...h.querySelectorAll('.hop-rule code')].map((c) => c.textContent))""")
     assert hops and set(matched) == {h for h in hops if h.startswith("-A ")}
     shot(page, "rules-matched", "test_packet_rules")
+
+
+def test_send_request_from_the_diagram(page: Page, lab_server):
+    open_lab(page, f"{lab_server}/lab/packet-send/")
+    web_service(page, replicas=2, kind="LoadBalancer")
+    run(page, "kubectl get svc web")
+    row = output_of(page, "kubectl get svc web")[1].split()
+    external_ip, ports = row[3], row[4]
+    svc = page.evaluate("() => window.serviceLab.cy.getElementById('Service/default/web').data()")
+    assert (svc["type"], svc["externalIP"], svc["ports"]) == ("LoadBalancer", external_ip, ports)
+    box = page.evaluate("""() => {
+        const cy = window.serviceLab.cy; const b = cy.getElementById('Service/default/web').renderedBoundingBox();
+        const r = cy.container().getBoundingClientRect(); return {x: r.left + (b.x1 + b.x2) / 2, y: r.top + b.y2 - 3};
+    }""")
+    page.mouse.click(box["x"], box["y"])
+    menu = page.locator(".topology-menu")
+    shot(page, "send-request-menu")
+    menu.get_by_role("button", name=f"request {external_ip}:80 from external").click()
+    page.wait_for_function("() => Number(document.querySelector('#packet-steps').dataset.traces || 0) >= 1",
+                           timeout=TIMEOUT)
+    summary = page.locator("#packet-steps summary").last.text_content()
+    assert re.match(rf"1\. tcp 192\.168\.56\.100:\d+ → {re.escape(external_ip)}:80  from external \(external\) — connected$", summary)
+    path = page.locator("#packet-steps").get_attribute("data-path").split(" > ")
+    assert path[0] == "host//external" and "Service/default/web" in path and path[-1].startswith("Pod/default/web-")
+    page.wait_for_timeout(1500)
+    shot(page, "send-request-path")
