@@ -45,13 +45,21 @@ def database_config(url: str | None, var_dir: Path) -> dict:
     return dj_database_url.parse(url or default, conn_max_age=0)
 
 
+#: seconds a Redis read may take (channels_redis blocks up to 5 s in a receive)
+REDIS_SOCKET_TIMEOUT = 15
+
+
 def channel_layers(redis_url: str | None) -> dict:
-    """CHANNEL_LAYERS: Redis when REDIS_URL is set, else in-memory."""
+    """CHANNEL_LAYERS: Redis when REDIS_URL is set, else in-memory.
+
+    The socket timeout is set above channels_redis's 5 s blocking receive
+    (BZPOPMIN): redis-py 8 defaults it to 5 s too, so an idle receive would
+    now and then fail with "Timeout reading" and close the websocket."""
     if redis_url:
         return {
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {"hosts": [redis_url]},
+                "CONFIG": {"hosts": [{"address": redis_url, "socket_timeout": REDIS_SOCKET_TIMEOUT}]},
             }
         }
     return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -74,7 +74,8 @@ class Hub:
         async with self._lock:
             if lab_id in self.hosted:
                 return
-            if await sync_to_async(lease.acquire, thread_sensitive=False)(lab_id, self.holder):
+            got = await sync_to_async(lease.acquire, thread_sensitive=False)(lab_id, self.holder)
+            if got:
                 await self._host(lab_id)
             else:
                 await self.layer.group_send(broadcast.runner_group(lab_id), {
@@ -93,7 +94,9 @@ class Hub:
         lab = self.labs.get(lab_id) or await sync_to_async(Lab.objects.get)(pk=lab_id)
         runner = await sync_to_async(LabRunner, thread_sensitive=False)(
             lab, publish, playing=getattr(settings, "LAB_CLOCK_AUTOPLAY", True))
-        channel = await self.layer.new_channel("runner.")
+        # The default prefix: channels_redis polls one Redis list per process
+        # for all of its specific channels, named by that prefix.
+        channel = await self.layer.new_channel()
         await self.layer.group_add(broadcast.runner_group(lab_id), channel)
         hosted = Hosted(runner, channel, outbox)
         self.hosted[lab_id] = hosted
