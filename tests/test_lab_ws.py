@@ -250,7 +250,7 @@ def test_the_lab_page_gives_a_new_visitor_a_lab_of_their_own(client):
     assert (lab.name, lab.profile, lab.owner_kind, lab.session_key) == ("default", "kubeadm", "session", key)
     html = response.content.decode()
     assert 'data-ws-path="/ws/lab/default/terminal/" data-host="k8s-master"' in html
-    assert '<option value="external">external</option>' in html
+    assert 'data-hosts="k8s-master k8s-node1 k8s-node2 external" data-default-host="k8s-master"' in html
     assert '<time id="clock" datetime="2026-12-01T09:00:00Z">' in html
     assert client.get("/lab/").status_code == 200            # the same lab again
     assert client.get("/lab/mini/?profile=minikube").status_code == 200
