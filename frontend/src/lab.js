@@ -7,7 +7,8 @@
 //
 // Each panel is `mountX(element, ctx)`.
 import "./lab.css";
-import { mountTerminals } from "./basic-terminal.js";
+import { mountTerminals } from "./terminal/index.js";
+import { mountFiles } from "./editor/index.js";
 import { mountTopology } from "./diagram/topology.js";
 import { mountPacketPath } from "./diagram/packet.js";
 import { mountRules } from "./diagram/rules.js";
@@ -45,6 +46,7 @@ function start() {
   mountEvents($("events"), ctx);
   mountInspector($("inspector"), ctx);
   mountTerminals($("terminals"), ctx);
+  mountFiles($("files"), ctx);
   window.serviceLab = { ...(window.serviceLab || {}), ctx, graph, cy: ctx.topology?.cy };
 }
 
