@@ -98,3 +98,32 @@ async def test_two_terminals_side_by_side_a_curl_loop_while_the_deployment_chang
         ("out", "3")]
     await loop.disconnect()
     await other.disconnect()
+
+
+async def test_kubectl_edit_opens_the_file_in_the_page_and_applies_it_on_save_while_the_other_terminal_works():
+    key = await new_session_lab()
+    term, other = communicator(key), communicator(key)
+    await opened(term)
+    await opened(other)
+    await clock_control(await lab_id(), "speed", speed=20)
+    await run_line(term, "kubectl create deployment web --image=nginx --replicas=2")
+    await term.send_json_to({"type": "input", "line": "kubectl edit deployment web"})
+    edit = await receive(term)
+    assert edit["type"] == "edit" and edit["path"].startswith("/tmp/kubectl-edit-") and edit["path"].endswith(".yaml")
+    assert "  - image: nginx\n" in edit["text"] and edit["text"].startswith("# Please edit the object below.")
+    # While the file is open in the page, the other terminal goes on.
+    assert output(await run_line(other, "kubectl get deployment web -o name")) == [("out", "deployment.apps/web\n")]
+    await term.send_json_to({"type": "edit-save", "id": edit["id"],
+                             "text": edit["text"].replace("  - image: nginx\n", "  - image: httpd\n")})
+    messages = await until_prompt(term)
+    assert output(messages) == [("out", "deployment.apps/web edited\n")]
+    assert messages[-2]["status"] == 0
+    assert output(await run_line(other, "kubectl get deployment web -o jsonpath='{..image}'")) == [("out", "httpd")]
+
+    await term.send_json_to({"type": "input", "line": "kubectl edit deployment web"})
+    edit = await receive(term)
+    await term.send_json_to({"type": "edit-cancel", "id": edit["id"]})
+    messages = await until_prompt(term)
+    assert output(messages) == [("err", "Edit cancelled, no changes made.\n")]
+    await term.disconnect()
+    await other.disconnect()
