@@ -67,3 +67,47 @@ def test_exec_it_into_a_pod(page: Page, lab_server):
     type_line(page, "echo $?")
     wait_screen(page, "7\n[root@k8s-master ~]$")
     shot(page, name, "back-on-node")
+
+
+def test_curl_loop_beside_kubectl_edit(page: Page, lab_server):
+    """The first tutorial's two windows: a curl loop printing as the clock
+    plays in one pane, `kubectl edit deployment` in the other."""
+    name = "test_curl_loop_beside_kubectl_edit"
+    open_lab(page, f"{lab_server}/lab/side-by-side/")
+    type_line(page, "kubectl create deployment web --image=nginx --replicas=2 && kubectl expose deployment web --port=80")
+    wait_screen(page, "service/web exposed")
+    type_line(page, "kubectl rollout status deployment web")
+    wait_screen(page, 'deployment "web" successfully rolled out', timeout=TIMEOUT * 2)
+    type_line(page, "IP=$(kubectl get svc web -o jsonpath='{.spec.clusterIP}')")
+    type_line(page, "while true; do curl -s $IP | grep '<title>'; sleep 1; done")
+    wait_screen(page, "<title>Welcome to nginx!</title>\n<title>Welcome to nginx!</title>")
+
+    page.locator(".term-split").click()
+    wait_screen(page, "[root@k8s-master ~]$", index=1)
+    type_line(page, "kubectl edit deployment web")
+    expect(page.locator(".editor-path")).to_contain_text("kubectl edit · /tmp/kubectl-edit-", timeout=TIMEOUT)
+    before = screen(page, 0).count("<title>Welcome to nginx!</title>")
+    # While the editor has the file, the loop goes on printing.
+    page.wait_for_function("""(n) => {
+        const buf = window.serviceLab.terminals.tabs[0].terminal.term.buffer.active;
+        let count = 0;
+        for (let i = 0; i < buf.length; i++) if (buf.getLine(i).translateToString(true).includes("<title>")) count++;
+        return count > n + 1;
+    }""", arg=before, timeout=TIMEOUT)
+    page.evaluate("""() => {
+        const view = window.serviceLab.files.editor.view;
+        const text = view.state.doc.toString();
+        const at = text.indexOf("replicas: 2\\n") + "replicas: ".length;
+        view.dispatch({ changes: { from: at, to: at + 1, insert: "3" } });
+    }""")
+    shot(page, name, "editing")
+    page.locator(".editor-edit-save").click()
+    wait_screen(page, "deployment.apps/web edited\n[root@k8s-master ~]$", index=1)
+    type_line(page, "kubectl get deployment web -o jsonpath='{.spec.replicas}'; echo")
+    wait_screen(page, "3\n[root@k8s-master ~]$", index=1)
+    shot(page, name, "edited")
+    # The loop is still running in the left pane: Ctrl-C stops it.
+    page.locator('.term-pane[data-pane="0"] .term-screen').click()
+    page.keyboard.press("Control+C")
+    wait_screen(page, "^C", index=0)
+    wait_screen(page, "[root@k8s-master ~]$", index=0)

@@ -94,7 +94,9 @@ export class FilesPanel {
     const head = el("div", "editor-head");
     this.pathLabel = el("span", "editor-path");
     this.stateLabel = el("span", "editor-state");
-    head.append(this.pathLabel, this.stateLabel);
+    this.closeButton = button("×", "editor-close", "close the file");
+    this.closeButton.addEventListener("click", () => this.closeFile());
+    head.append(this.pathLabel, this.stateLabel, this.closeButton);
     this.actions = el("div", "editor-actions");
     this.saveButton = button("Save", "editor-save", "save the file (Ctrl-S)");
     this.saveButton.addEventListener("click", () => this.save());
@@ -151,6 +153,7 @@ export class FilesPanel {
     const lab = document.getElementById("lab");
     const side = document.getElementById("side");
     if (lab && side && side.getBoundingClientRect().width < MIN_SIDE_PX) {
+      this.narrowWidth = lab.style.getPropertyValue("--side-w");
       lab.style.setProperty("--side-w", `${MIN_SIDE_PX}px`);
     }
     document.querySelector('#side [role=tab][data-tab="files"]')?.click();
@@ -172,6 +175,26 @@ export class FilesPanel {
     this.editor.focus();
   }
 
+  closeFile() {
+    const b = this.buffer;
+    if (!b || b.kind === "edit") return;
+    if ((b.kind === "new" || this.editor.text !== b.saved) && !window.confirm(`Close ${b.path} without saving?`)) return;
+    this.buffer = null;
+    this.editorBox.hidden = true;
+    this.empty.hidden = false;
+    this.tree.select("");
+    this.narrow();
+  }
+
+  /** Give the side pane back the width it had before an edit widened it. */
+  narrow() {
+    if (this.narrowWidth === undefined) return;
+    const lab = document.getElementById("lab");
+    if (this.narrowWidth) lab?.style.setProperty("--side-w", this.narrowWidth);
+    else lab?.style.removeProperty("--side-w");
+    this.narrowWidth = undefined;
+  }
+
   showState() {
     const b = this.buffer;
     if (!b) return;
@@ -181,6 +204,7 @@ export class FilesPanel {
     this.stateLabel.dataset.state = b.kind === "edit" ? "edit" : b.kind === "new" || dirty ? "dirty" : "clean";
     const editing = b.kind === "edit";
     this.saveButton.hidden = editing;
+    this.closeButton.hidden = editing;
     for (const k of this.kubectlButtons) { k.hidden = editing; k.disabled = b.kind === "new" && !this.editor.text; }
     this.editSave.hidden = this.editCancel.hidden = !editing;
     this.editSave.disabled = this.editCancel.disabled = Boolean(b.sent);
@@ -321,6 +345,7 @@ export class FilesPanel {
         this.buffer = null;
         this.editorBox.hidden = true;
         this.empty.hidden = false;
+        this.narrow();
       }
     }, 0);
   }
