@@ -119,9 +119,11 @@ def test_without_a_terminal_or_without_the_shell_nothing_attaches(world):
     assert r.stderr.endswith('OCI runtime exec failed: exec failed: unable to start container process: '
                              'exec: "bash": executable file not found in $PATH: unknown\n')
     assert term.prompt() == NODE_PROMPT
-    # stdin from a pipe is no terminal: kubectl says so, and nothing attaches.
+    # stdin from a pipe is no terminal: kubectl says so, nothing attaches, and sh reads the pipe.
     r = term.run("echo hostname | kubectl exec -it nginx -- sh")
-    assert (r.stderr, r.status) == ("Unable to use a TTY - input is not a terminal or the right kind of file\n", 0)
+    assert (r.stdout, r.stderr, r.status) == (
+        "nginx\n", "Unable to use a TTY - input is not a terminal or the right kind of file\n", 0)
+    assert term.run("printf 'cd /etc\\npwd\\n' | kubectl exec -i nginx -- sh").stdout == "/etc\n"
     assert term.prompt() == NODE_PROMPT and not term.in_container
     # A shell without a terminal (World.run, labsh) does not attach either.
     assert world.run("kubectl exec -it nginx -- sh").status == 0

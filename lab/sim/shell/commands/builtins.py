@@ -575,7 +575,11 @@ def cmd_bash(ctx, argv):
                 return 127
             sub.state.args = args[1:]
             return sub.run_source(text)
-        # SIMPLIFICATION: a nested interactive shell is not started.
+        if not ctx.stdin_is_tty:
+            # `echo cmd | sh`, `kubectl exec -i POD -- sh < script`: the commands come on stdin.
+            return sub.run_source(ctx.stdin)
+        # SIMPLIFICATION: a nested interactive shell is not started here (a
+        # terminal attaches to `kubectl exec -it ... -- sh`: shell/terminal.py).
         return 0
     except (ExitShell, AbortLine) as e:
         return e.status
