@@ -75,6 +75,12 @@ def test_create_a_pod_from_the_editor(page: Page, lab_server):
     expect(page.locator("#topology")).to_be_visible()
     shot(page, name, "running")
 
+    # The file changed on the host (sed -i in the terminal): the open, unmodified editor follows it.
+    type_line(page, "sed -i 's/containerPort: 80$/containerPort: 8080/' pod_nginx.yml")
+    page.wait_for_function("() => window.serviceLab.files.editor.text.includes('containerPort: 8080')",
+                           timeout=TIMEOUT)
+    expect(page.locator(".editor-state")).to_have_text("saved")
+
     # Creating it again: kubectl's own error, shown under the editor.
     page.locator(".editor-create").click()
     expect(page.locator(".editor-output")).to_have_text(

@@ -133,9 +133,24 @@ export class FilesPanel {
       const answer = await this.api.tree();
       this.entries = new Map(answer.hosts.map((h) => [h.name, h.entries]));
       this.showTree();
+      this.followOpenFile();
     } catch (error) {
       this.treeBox.replaceChildren(el("p", "files-error", `the files could not be read: ${error.message}`));
     }
+  }
+
+  /** The open file changed on its host (`sed -i` in a terminal): show the new text, unless it has edits here. */
+  async followOpenFile() {
+    const b = this.buffer;
+    if (!b || b.kind !== "file" || this.editor.text !== b.saved) return;
+    const entry = (this.entries.get(b.host) || []).find((e) => e.path === b.path);
+    if (!entry || entry.mtime === b.mtime) return;
+    const file = await this.api.read(b.host, b.path).catch(() => null);
+    if (!file || this.buffer !== b || this.editor.text !== b.saved) return;
+    b.saved = file.content;
+    b.mtime = file.mtime;
+    if (file.content !== this.editor.text) this.editor.load(file.content, { lint: LINTED.test(b.path) });
+    this.showState();
   }
 
   refreshSoon() {
@@ -219,7 +234,7 @@ export class FilesPanel {
     try {
       const file = await this.api.read(host, path);
       if (host !== this.host) { this.host = host; this.hostSelect.value = host; this.showTree(); }
-      this.show({ kind: "file", host, path, saved: file.content }, file.content);
+      this.show({ kind: "file", host, path, saved: file.content, mtime: file.mtime }, file.content);
     } catch (error) {
       this.say(`${path}: ${error.message}`);
     }
@@ -249,7 +264,8 @@ export class FilesPanel {
     if (!b || b.kind === "edit") return true;
     const text = this.editor.text;
     try {
-      await this.api.write(b.host, b.path, text);
+      const written = await this.api.write(b.host, b.path, text);
+      b.mtime = written.mtime;
     } catch (error) {
       this.say(`not saved: ${error.message}`, "bad");
       return false;
