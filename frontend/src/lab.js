@@ -16,19 +16,15 @@ import { mountInspector } from "./diagram/inspector.js";
 import { mountEvents } from "./diagram/events.js";
 import { mountTimeControls } from "./diagram/timecontrols.js";
 import { mountLayout } from "./diagram/panes.js";
-import { StoredObjects } from "./diagram/stored.js";
+import { LiveLab } from "./live/client.js";
 import * as graph from "./diagram/graph.js";
-
-// The live client, when the build has it (it is its own module).
-const liveModules = import.meta.glob("./live/client.js", { eager: true });
 
 function start() {
   const root = document.getElementById("lab");
   if (!root) return;
   const d = root.dataset;
   const bus = new EventTarget();
-  const LiveLab = Object.values(liveModules)[0]?.LiveLab;
-  const live = LiveLab ? new LiveLab(d.wsLive) : new StoredObjects(d.objectsUrl, bus);
+  const live = new LiveLab(d.wsLive);
   const ctx = {
     labName: d.lab,
     hosts: d.hosts.split(" ").filter(Boolean),
@@ -47,7 +43,8 @@ function start() {
   mountInspector($("inspector"), ctx);
   mountTerminals($("terminals"), ctx);
   mountFiles($("files"), ctx);
-  window.serviceLab = { ...(window.serviceLab || {}), ctx, graph, cy: ctx.topology?.cy };
+  // added to, not replaced: the terminals put their own (getter) properties there
+  window.serviceLab = Object.assign(window.serviceLab || {}, { ctx, graph, cy: ctx.topology?.cy });
 }
 
 start();

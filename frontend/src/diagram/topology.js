@@ -40,7 +40,9 @@ export class Topology {
     element.append(this.menu);
     this.toolbar = document.createElement("div");
     this.toolbar.className = "topology-toolbar";
-    this.toolbar.innerHTML = '<button type="button" data-act="fit" title="fit the whole cluster in view">fit</button>'
+    this.toolbar.innerHTML = '<span class="legend"><i class="ready"></i>ready <i class="starting"></i>starting'
+      + ' <i class="terminating"></i>terminating <i class="failed"></i>failed <i class="endpoint"></i>endpoint</span>'
+      + '<button type="button" data-act="fit" title="fit the whole cluster in view">fit</button>'
       + '<label title="show kube-system objects"><input type="checkbox" data-act="system" checked> kube-system</label>';
     element.append(this.toolbar);
     this.cy = cytoscape({
