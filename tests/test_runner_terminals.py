@@ -127,3 +127,32 @@ async def test_kubectl_edit_opens_the_file_in_the_page_and_applies_it_on_save_wh
     assert output(messages) == [("err", "Edit cancelled, no changes made.\n")]
     await term.disconnect()
     await other.disconnect()
+
+
+async def test_a_save_from_outside_reloads_the_lab_and_says_the_command_was_not_kept():
+    from lab.labs.persistence import run_command
+    from tests.test_live_protocol import Page, live
+
+    key = await new_session_lab()
+    term = communicator(key)
+    await opened(term)
+    page = Page(live(key))
+    assert (await page.comm.connect(timeout=30))[0]
+    await page.next(("snapshot",))
+    # Someone else stores the lab (as another process would).
+    lab = await sync_to_async(Lab.objects.get)()
+    assert (await sync_to_async(run_command)(lab, "kubectl create namespace outside")).status == 0
+    messages = await run_line(term, "kubectl create namespace inside")
+    assert output(messages) == [("out", "namespace/inside created\n")]
+    assert [m for m in messages if m["type"] == "error"] == [
+        {"type": "error", "code": "conflict",
+         "message": "the lab was changed elsewhere while this command ran; its changes were not kept "
+                    "and the lab is as stored: run the command again"}]
+    # The runner now holds the stored lab: the outside change is there, the lost one is not.
+    assert output(await run_line(term, "kubectl get namespace inside outside -o name")) == [
+        ("out", "namespace/outside\n"), ("err", 'Error from server (NotFound): namespaces "inside" not found\n')]
+    # The live page is brought to the stored lab too.
+    await page.next(("snapshot",))
+    assert "Namespace//outside" in page.objects and "Namespace//inside" not in page.objects
+    await page.comm.disconnect()
+    await term.disconnect()

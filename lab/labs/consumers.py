@@ -32,6 +32,10 @@ CONTINUATION_PROMPT = "> "
 #: seconds before a command nobody acknowledged is sent again (its host may be taking over)
 RESEND_SECONDS = 2.0
 
+#: what a terminal is told when its command's changes could not be stored
+CONFLICT_MESSAGE = ("the lab was changed elsewhere while this command ran; its changes were not kept "
+                    "and the lab is as stored: run the command again")
+
 #: close codes (4000-4999 are the application's)
 CLOSE_NO_LAB = 4404
 CLOSE_NO_HOST = 4400
@@ -225,6 +229,8 @@ class TerminalConsumer(AsyncJsonWebsocketConsumer):
             return
         self.shell_state = message["shell_state"]
         self.prompt_text = message["prompt"]
+        if message.get("kept") is False:
+            await self.send_json({"type": "error", "code": "conflict", "message": CONFLICT_MESSAGE})
         await self.send_json({"type": "result", "status": message["status"], "clock": message["clock"]})
         if message["exited"]:
             await self.send_json({"type": "exit", "status": message["status"]})

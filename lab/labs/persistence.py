@@ -127,15 +127,22 @@ def load_state(lab: Lab) -> dict:
 
 # ---- save ------------------------------------------------------------------
 
-def save_world(lab: Lab, world: World, expected_revision: int) -> int:
+def save_world(lab: Lab, world: World, expected_revision: int, *, saved_by: dict | None = None) -> int:
     """Store `world` as the new state of `lab`, if the lab is still at
     `expected_revision`; return the lab's revision after the save.
 
     Writes only what changed; a save that changes nothing writes nothing and
     keeps the revision. Raises LabConflict (and writes nothing) when another
     save came first.
+
+    `saved_by` (a lab runner's {"runner": id, "resourceVersion": rv}) is kept
+    with the state as "savedBy" until the next save, which drops it unless
+    it names itself: so a later runner knows whose updates the stored lab
+    holds, up to which version (see saved_by()).
     """
     state = world.to_state()
+    if saved_by is not None:
+        state["savedBy"] = saved_by
     with transaction.atomic():
         stored = Lab.objects.filter(pk=lab.pk).values(
             "revision", "profile", "seed", "clock", "rng_state", "extra_state").first()
@@ -154,6 +161,12 @@ def save_world(lab: Lab, world: World, expected_revision: int) -> int:
         setattr(lab, name, value)
     lab.revision = expected_revision + 1
     return lab.revision
+
+
+def saved_by(lab: Lab) -> dict:
+    """Which lab runner stored `lab` last and up to which resourceVersion
+    ({} when the last save was not a runner's, e.g. labsh's)."""
+    return dict((lab.extra_state or {}).get("savedBy") or {})
 
 
 def run_command(lab: Lab, line: str, host: str | None = None, stdin: str = "", *,

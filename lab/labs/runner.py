@@ -35,7 +35,7 @@ import orjson
 from django.db import close_old_connections, connection
 
 from lab.labs.models import Lab
-from lab.labs.persistence import LabConflict, load_world, save_world
+from lab.labs.persistence import LabConflict, load_world, save_world, saved_by
 from lab.labs.rulesview import RulesWatch
 from lab.sim.clock import format_time
 
@@ -134,8 +134,11 @@ class LabRunner:
         #: names this incarnation of the World: versions a page saw from another one may be gone
         self.id = uuid.uuid4().hex[:12]
         self.revision = self.lab.revision
-        #: versions up to here were saved, so a page that saw them from another runner may resume
-        self.base_rv = self.world.store.revision
+        # The runner whose save this is, and up to which version: a page that
+        # saw that runner's updates up to there may resume from them here.
+        saver = saved_by(self.lab)
+        self.previous_runner = saver.get("runner")
+        self.previous_rv = int(saver.get("resourceVersion", -1))
         self.published_rv = self.world.store.revision
 
     def start(self) -> None:
@@ -362,9 +365,10 @@ class LabRunner:
             else:
                 status = session.run(cmd.line).status
             self._flush(cmd)
-        self._save()
+        kept = self._save()
         return {"status": status, "shell_state": session.to_state(), "prompt": session.prompt(),
-                "exited": session.exited, "clock": clock_text(self.world), "output": "".join(output)}
+                "exited": session.exited, "clock": clock_text(self.world), "output": "".join(output),
+                "kept": kept}
 
     def _power(self, node: str, on: bool) -> dict:
         """The page's power button: the machine goes down at once, or boots
@@ -440,7 +444,7 @@ class LabRunner:
             store = self.world.store
             history = store.history
             resumable = (resume is not None and resume <= store.revision
-                         and (runner == self.id or resume <= self.base_rv)
+                         and (runner == self.id or (runner == self.previous_runner and resume <= self.previous_rv))
                          and (resume == self.published_rv
                               or bool(history and history[0].resource_version <= resume + 1)))
             if resumable:
@@ -463,14 +467,19 @@ class LabRunner:
                 self.publish(target, message)
 
     # -- saving ---------------------------------------------------------------------------
-    def _save(self) -> None:
-        """Store the World (lock held); reload it when someone else saved the lab."""
+    def _save(self) -> bool:
+        """Store the World (lock held); False when someone else had saved the
+        lab meanwhile: then the stored lab is loaded again, and what this
+        World did since its last save is not kept."""
         try:
-            self.revision = save_world(self.lab, self.world, expected_revision=self.revision)
+            self.revision = save_world(self.lab, self.world, expected_revision=self.revision,
+                                       saved_by={"runner": self.id, "resourceVersion": self.world.store.revision})
             self.saves += 1
+            return True
         except LabConflict:
-            log.info("lab %s was saved elsewhere; reloading it", self.lab.pk)
+            log.warning("lab %s was saved elsewhere; reloading it", self.lab.pk)
             self._reload()
+            return False
 
     def _reload(self) -> None:
         """Back to the stored lab (after a conflict or a failed command):
