@@ -156,3 +156,19 @@ async def test_a_save_from_outside_reloads_the_lab_and_says_the_command_was_not_
     assert "Namespace//outside" in page.objects and "Namespace//inside" not in page.objects
     await page.comm.disconnect()
     await term.disconnect()
+
+
+async def test_ctrl_c_stops_a_rollout_status_that_waits_on_the_clock():
+    comm = communicator(await new_session_lab())
+    await opened(comm)
+    await clock_control(await lab_id(), "speed", speed=10)
+    await run_line(comm, "kubectl create deployment bad --image=nginx:no-such-tag")
+    await comm.send_json_to({"type": "input", "line": "kubectl rollout status deployment/bad"})
+    first = await receive(comm)
+    assert first == {"type": "output", "stream": "out",
+                     "text": 'Waiting for deployment "bad" rollout to finish: 0 of 1 updated replicas are available...\n'}
+    await comm.send_json_to({"type": "interrupt"})
+    messages = await until_prompt(comm)
+    assert messages[-2]["type"] == "result" and messages[-2]["status"] == 130
+    assert output(messages) == []
+    await comm.disconnect()
