@@ -100,7 +100,7 @@ export class Topology {
 
   fit() {
     this.fitting = 1;
-    this.cy.fit(this.cy.elements(":visible").not(".packet"), 24);
+    this.cy.fit(this.cy.elements(":visible").not(".packet"), 36); // room for the toolbar
     this.fitting = 0;
   }
 
