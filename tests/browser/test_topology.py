@@ -52,13 +52,13 @@ PROMPTS = """() => {
 }"""
 
 
-def run(page: Page, line: str) -> None:
+def run(page: Page, line: str, timeout: int = TIMEOUT) -> None:
     """Type `line` in the terminal and wait for the next prompt (the shell's `[root@host ~]$ `)."""
     before = page.evaluate(PROMPTS)
     page.evaluate("() => window.serviceLab.terminal.term.focus()")
     page.keyboard.type(line)
     page.keyboard.press("Enter")
-    page.wait_for_function(f"(n) => ({PROMPTS})() > n", arg=before, timeout=TIMEOUT)
+    page.wait_for_function(f"(n) => ({PROMPTS})() > n", arg=before, timeout=timeout)
 
 
 def open_lab(page: Page, url: str) -> None:
@@ -258,3 +258,24 @@ def test_node_actions_and_time_controls(page: Page, lab_server, artifacts):
     controls.locator(".tc-step").click()
     page.wait_for_function("(t) => document.querySelector('#clock').dateTime > t", arg=before, timeout=TIMEOUT)
     shot(page, artifacts, "test_topology", "paused-stepped")
+
+
+def test_pods_in_trouble_show_the_status_kubectl_prints(page: Page, lab_server, artifacts):
+    open_lab(page, f"{lab_server}/lab/topo-trouble/")
+    page.wait_for_function("() => document.querySelector('#conn').textContent === 'live'", timeout=TIMEOUT)
+    # the clock stands still between the table and the look at the diagram
+    page.locator("#time-controls .tc-play").click()
+    expect(page.locator("#time-controls")).to_have_attribute("data-playing", "false")
+    run(page, "kubectl run nope --image=nginx:no-such-tag")
+    run(page, "kubectl run crash --image=busybox:1.36 -- false")
+    run(page, "kubectl run done --image=busybox:1.36 --restart=Never -- true")
+    run(page, "kubectl create deployment pending --image=nginx --replicas=1")
+    run(page, "kubectl patch deployment pending -p '{\"spec\":{\"template\":{\"spec\":{\"nodeSelector\":{\"disk\":\"ssd\"}}}}}'")
+    run(page, "sleep 30", timeout=90_000)  # 30 s of the lab clock, in real time
+    run(page, "kubectl get pods -A -o wide")
+    table = pods_table(page)
+    statuses = {k.split("/")[1].split("-")[0]: v["status"] for k, v in table.items() if k.startswith("default/")}
+    assert len(set(statuses.values())) >= 3, statuses  # several kinds of trouble, whatever their exact names
+    page.wait_for_timeout(300)
+    assert_diagram_matches(page, table)
+    shot(page, artifacts, "test_topology", "pods-in-trouble")
