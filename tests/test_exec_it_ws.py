@@ -42,14 +42,15 @@ async def test_exec_it_shell_prompts_and_exit():
     await prepare("kubectl run nginx --image=nginx")
     await opened(comm)
     messages = await run_line(comm, "kubectl exec -it nginx -- sh")
+    inside = {"namespace": "default", "pod": "nginx", "container": "nginx", "command": ["sh"]}
     assert messages[-2:] == [{"type": "result", "status": 0, "clock": messages[-2]["clock"]},
-                             {"type": "prompt", "text": "# ", "continuation": False}]
+                             {"type": "prompt", "text": "# ", "continuation": False, "exec": inside}]
     messages = await run_line(comm, "hostname")
     assert output(messages) == [("out", "nginx\n")]
     assert messages[-1]["text"] == "# "
     messages = await run_line(comm, "exit 2")
     assert output(messages) == [("err", "command terminated with exit code 2\n")]
-    assert messages[-2]["status"] == 2 and messages[-1]["text"] == PROMPT
+    assert messages[-2]["status"] == 2 and messages[-1] == {"type": "prompt", "text": PROMPT, "continuation": False}
     await comm.disconnect()
 
 

@@ -23,6 +23,7 @@ from lab.labs import broadcast
 from lab.labs.hub import hub
 from lab.labs.models import Lab
 from lab.labs.persistence import open_shell
+from lab.sim.shell.terminal import attached_shell
 
 log = logging.getLogger(__name__)
 
@@ -236,4 +237,8 @@ class TerminalConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "exit", "status": message["status"]})
             await self.close()
             return
-        await self.send_json({"type": "prompt", "text": self.prompt_text, "continuation": False})
+        prompt = {"type": "prompt", "text": self.prompt_text, "continuation": False}
+        inside = attached_shell(self.shell_state)
+        if inside is not None:
+            prompt["exec"] = inside  # the prompt is a shell's in this container (kubectl exec -it)
+        await self.send_json(prompt)

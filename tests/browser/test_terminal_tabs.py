@@ -55,7 +55,7 @@ def test_exec_it_into_a_pod(page: Page, lab_server):
     wait_screen(page, "pod/nginx condition met", timeout=TIMEOUT * 2)
     type_line(page, "kubectl exec -it nginx -- sh")
     wait_screen(page, "kubectl exec -it nginx -- sh\n#")
-    expect(page.locator(".term-tab.in-container")).to_have_count(1)
+    expect(page.locator(".term-tab.in-container .term-tab-label")).to_have_text("k8s-master › nginx")
     type_line(page, "hostname; pwd")
     wait_screen(page, "# hostname; pwd\nnginx\n/\n#")
     type_line(page, "ls /usr/share/nginx/html")

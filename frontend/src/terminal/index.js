@@ -215,11 +215,11 @@ export class Terminals {
         conn.dataset.state = state === "closed" ? "closed" : state === "connecting" ? "connecting" : "open";
         conn.textContent = label[state];
       },
-      onPrompt: (text) => {
+      onPrompt: (text, inside) => {
         // Inside `kubectl exec -it` the prompt is the container's: say so on the tab.
-        const inContainer = !text.startsWith("[root@") && text !== "> ";
-        tab.button.classList.toggle("in-container", inContainer);
-        tab.label.textContent = tab.host;
+        tab.button.classList.toggle("in-container", Boolean(inside));
+        tab.label.textContent = inside ? `${tab.host} › ${inside.pod}` : tab.host;
+        tab.button.title = inside ? `${inside.command.join(" ")} in ${inside.namespace}/${inside.pod} (${inside.container})` : "";
       },
       onEdit: (request) => bus.dispatchEvent(new CustomEvent("edit-open", {
         detail: { id: request.id, path: request.path, text: request.text, host: tab.host, terminal: tab.id },

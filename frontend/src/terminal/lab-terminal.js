@@ -104,6 +104,7 @@ export class LabTerminal {
   receive(message) {
     switch (message.type) {
       case "hello":
+        this.promptNews = true; // a fresh login shell
         this.onHello?.(message);
         this.onClock?.(message.clock);
         break;
@@ -112,6 +113,7 @@ export class LabTerminal {
         for (const w of this.watchers) w.output.push(message.text);
         break;
       case "result":
+        this.promptNews = true; // the next prompt tells which shell the terminal is in
         this.onClock?.(message.clock);
         this.closeEdit();
         if (this.watchers.length) {
@@ -121,7 +123,8 @@ export class LabTerminal {
         break;
       case "prompt":
         this.prompt = message.text;
-        this.onPrompt?.(message.text);
+        if (this.promptNews) this.onPrompt?.(message.text, message.exec || null);
+        this.promptNews = false;
         this.term.write(message.text);
         this.setState("ready");
         if (this.queue.length) {

@@ -213,3 +213,13 @@ def terminal_session(world: Any, host_name: str, state: dict | None = None, *,
         session.load_state(state)
     session.interrupt = interrupt if interrupt is not None else threading.Event()
     return session
+
+
+def attached_shell(state: dict | None) -> dict | None:
+    """The container shell a terminal's state is in ({"namespace", "pod",
+    "container", "command"} of the innermost), or None on the host's own."""
+    nested = (state or {}).get("exec") or []
+    if not nested:
+        return None
+    top = nested[-1]
+    return {k: top[k] for k in ("namespace", "pod", "container", "command")}
