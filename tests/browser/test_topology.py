@@ -279,3 +279,30 @@ def test_pods_in_trouble_show_the_status_kubectl_prints(page: Page, lab_server, 
     page.wait_for_timeout(300)
     assert_diagram_matches(page, table)
     shot(page, artifacts, "test_topology", "pods-in-trouble")
+
+
+def test_panes_resize_and_keep_their_sizes(page: Page, lab_server, artifacts):
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_lab(page, f"{lab_server}/lab/topo-panes/")
+    drawer = page.locator("#drawer")
+    terminals = page.locator("#terminals")
+    width, height = drawer.bounding_box()["width"], terminals.bounding_box()["height"]
+    gutter = page.locator('.gutter[data-resize="drawer"]').bounding_box()
+    page.mouse.move(gutter["x"] + 4, gutter["y"] + gutter["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(gutter["x"] - 116, gutter["y"] + gutter["height"] / 2, steps=5)
+    page.mouse.up()
+    assert abs(drawer.bounding_box()["width"] - (width + 120)) <= 2
+    page.locator('.gutter[data-resize="terminals"]').focus()
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert abs(terminals.bounding_box()["height"] - (height + 40)) <= 2
+    shot(page, artifacts, "test_topology", "panes-resized")
+    page.reload()
+    open_lab(page, f"{lab_server}/lab/topo-panes/")
+    assert abs(drawer.bounding_box()["width"] - (width + 120)) <= 2
+    assert abs(terminals.bounding_box()["height"] - (height + 40)) <= 2
+    assert errors == []
