@@ -98,3 +98,22 @@ def test_paced_and_unpaced_runs_print_the_same(fresh):
     for line in lines:
         assert session.run(line).stdout == plain_session.run(line).stdout
     assert world.clock.now == plain.clock.now
+
+
+def test_a_dns_lookup_is_a_trace_with_its_question_and_answer(fresh):
+    from lab.sim.net import recording
+
+    world = world_from(fresh)
+    world.run("kubectl run bb --image=busybox:1.28 --restart=Never -- sleep 3600")
+    world.advance(30)
+    with recording(world) as traces:
+        result = world.run("kubectl exec bb -- nslookup kubernetes.default")
+    assert result.status == 0, result.stderr
+    lookups = [t.to_dict() for t in traces if t.proto == "udp" and t.target == "10.96.0.10:53"]
+    assert lookups and all(t["result"] == "connected" for t in lookups)
+    asked = {(t["dns"]["qname"], t["dns"]["qtype"]): t["dns"] for t in lookups}
+    found = asked[("kubernetes.default.svc.cluster.local.", "A")]
+    assert found["rcode"] == "NOERROR"
+    assert found["answers"] == ["kubernetes.default.svc.cluster.local. 30 IN A 10.96.0.1"]
+    # A search-path candidate that does not exist says so.
+    assert asked[("kubernetes.default.default.svc.cluster.local.", "A")]["rcode"] == "NXDOMAIN"
