@@ -73,7 +73,8 @@ export function podReady(pod) {
 /** The node's Ready condition as `kubectl get nodes` prints STATUS. */
 export function nodeStatus(node) {
   const ready = (node.status?.conditions || []).find((c) => c.type === "Ready");
-  let text = !ready ? "Unknown" : ready.status === "True" ? "Ready" : ready.status === "False" ? "NotReady" : "NotReady";
+  // kubectl prints NotReady for a Ready condition that is False or Unknown
+  let text = !ready ? "Unknown" : ready.status === "True" ? "Ready" : "NotReady";
   if (node.spec?.unschedulable) text += ",SchedulingDisabled";
   return text;
 }

@@ -186,7 +186,7 @@ export class Topology {
   // ---- the action menu ------------------------------------------------------
   openMenu(node, at) {
     const { kind } = node.data();
-    const { namespace, name } = parseKey(node.id());
+    const { name } = parseKey(node.id());
     const live = this.ctx.live;
     const actions = [];
     if (kind === "Node") {
@@ -200,7 +200,6 @@ export class Topology {
       const d = node.data();
       const port = (d.ports.split(",")[0] || "").split("/")[0];
       const [svcPort, nodePort] = port.split(":");
-      const base = `${name}.${namespace}.svc.cluster.local`;
       if (d.clusterIP && d.clusterIP !== "None") {
         actions.push([`request ${d.clusterIP}:${svcPort} from ${this.ctx.defaultHost}`,
           () => live.sendRequest(this.ctx.defaultHost, `http://${d.clusterIP}:${svcPort}/`)]);
@@ -211,7 +210,6 @@ export class Topology {
       }
       const lb = d.externalIP && !d.externalIP.startsWith("<") ? d.externalIP.split(",")[0] : "";
       if (lb) actions.push([`request ${lb}:${svcPort} from external`, () => live.sendRequest("external", `http://${lb}:${svcPort}/`)]);
-      void base;
     } else if (kind === "Pod") {
       const ip = node.data("ip");
       if (ip) actions.push([`request ${ip} from ${this.ctx.defaultHost}`, () => live.sendRequest(this.ctx.defaultHost, `http://${ip}/`)]);
