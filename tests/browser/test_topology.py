@@ -306,3 +306,27 @@ def test_panes_resize_and_keep_their_sizes(page: Page, lab_server, artifacts):
     assert abs(drawer.bounding_box()["width"] - (width + 120)) <= 2
     assert abs(terminals.bounding_box()["height"] - (height + 40)) <= 2
     assert errors == []
+
+
+def test_the_live_diagram_equals_one_drawn_from_a_fresh_read_of_the_store(page: Page, lab_server):
+    """Snapshot plus watch diffs give the picture a fresh list of the stored objects gives."""
+    open_lab(page, f"{lab_server}/lab/topo-fresh/")
+    page.wait_for_function("() => document.querySelector('#conn').textContent === 'live'", timeout=TIMEOUT)
+    page.locator("#time-controls .tc-play").click()
+    expect(page.locator("#time-controls")).to_have_attribute("data-playing", "false")
+    run(page, "kubectl create deployment web --image=nginx --replicas=4")
+    run(page, "kubectl expose deployment web --port=80 --type=NodePort")
+    run(page, "sleep 10")
+    run(page, "kubectl scale deployment web --replicas=2")
+    run(page, "sleep 3")
+    page.wait_for_timeout(600)  # the last diffs and fade-outs
+    live, fresh = page.evaluate("""async () => {
+        const { buildGraph } = window.serviceLab.graph;
+        const answer = await fetch(window.serviceLab.ctx.urls.objects, {credentials: 'same-origin'});
+        const stored = (await answer.json()).objects;
+        const picture = (g) => [...g.nodes, ...g.edges].map((e) => `${e.data.id} ${e.data.label || ''} ${e.classes}`).sort();
+        return [picture(buildGraph(window.serviceLab.ctx.live.objects.values())), picture(buildGraph(stored))];
+    }""")
+    assert live == fresh
+    drawn = page.evaluate("() => window.serviceLab.cy.elements().not('.packet, .path, .leaving').map((e) => e.id()).sort()")
+    assert drawn == sorted(entry.split(" ")[0] for entry in fresh)
