@@ -371,3 +371,27 @@ async def test_the_live_socket_is_for_the_owner_from_our_own_origin():
     key = await sync_to_async(lambda: Lab.objects.get().session_key)()
     bad = live(key, name="mine", origin=b"http://evil.example")
     assert not (await bad.connect(timeout=TIMEOUT))[0]
+
+
+async def test_a_trace_belongs_to_the_command_that_connected_not_to_one_waiting_meanwhile():
+    key = await new_session_lab()
+    waiting, curling = communicator(key), communicator(key)
+    await opened(waiting)
+    await opened(curling)
+    page = await connected(live(key))
+    await page.comm.send_json_to({"type": "speed", "speed": 2})
+    await waiting.send_json_to({"type": "input", "line": "sleep 3"})
+    await run_line(curling, "curl -s -o /dev/null 10.96.0.1:443")
+    trace = await page.next(("trace",))
+    assert trace["line"] == "curl -s -o /dev/null 10.96.0.1:443" and len(trace["traces"]) == 1
+    messages = []
+    while not messages or messages[-1]["type"] != "prompt":
+        messages.append(await receive(waiting))
+    finished = await page.next(("command",))
+    while finished["line"] != "sleep 3":
+        finished = await page.next(("command",))
+    # The sleeping command made no connection, so no trace names it.
+    assert not any(m["type"] == "trace" and m["line"] == "sleep 3" for m in page.others)
+    await page.comm.disconnect()
+    await waiting.disconnect()
+    await curling.disconnect()

@@ -356,7 +356,9 @@ class LabRunner:
         session.on_output = on_output
         cmd.session = session
         target = world.hosts.get(name)
-        with recording(world) as traces:
+        me = threading.current_thread()
+        # Only this command's connections: others run theirs while it waits.
+        with recording(world, accept=lambda: threading.current_thread() is me) as traces:
             cmd.traces = traces
             if target is not None and not target.powered:
                 # As World.run: the terminal cannot reach a machine that is off.
