@@ -100,27 +100,39 @@ export function mountPacketPath(element, ctx) {
     drawn = [];
   };
 
-  const draw = (trace) => {
+  /** Draw the main connection (and the DNS lookup before it): the packet rides
+   * the lookup there and back, then the connection there and its reply back. */
+  const draw = (trace, lookup) => {
     const cy = ctx.topology?.cy;
     if (!cy) return;
     clearPath();
     const steps = tracePath(cy, trace);
     if (steps.length < 2) return;
+    const dnsSteps = lookup ? tracePath(cy, lookup) : [];
     const run = animation;
+    const legs = (path, tag, classes) => path.slice(1).map((s, i) => cy.add({ group: "edges", classes,
+      data: { id: `path-${run}-${tag}${i}`, source: path[i].ele.id(), target: s.ele.id(), label: s.label || "" } }));
     cy.batch(() => {
-      steps.forEach((s, i) => {
-        s.ele.addClass("on-path");
-        if (i === 0) return;
-        cy.add({ group: "edges", classes: "path", data: { id: `path-${run}-${i}`, source: steps[i - 1].ele.id(), target: s.ele.id(), label: s.label || "" } });
-      });
+      for (const s of [...dnsSteps, ...steps]) s.ele.addClass("on-path");
+      if (dnsSteps.length > 1) legs(dnsSteps, "d", "path dns");
+      legs(steps, "m", "path");
     });
     drawn = steps.map((s) => s.ele.id());
-    const packet = cy.add({ group: "nodes", classes: "packet", data: { id: `packet-${run}` }, position: { ...steps[0].ele.position() } });
+    const packet = cy.add({ group: "nodes", classes: "packet", data: { id: `packet-${run}` },
+      position: { ...(dnsSteps[0] || steps[0]).ele.position() } });
+    const there = (path) => path.slice(1);
+    const back = (path) => path.slice(0, -1).reverse();
+    const trips = [];
+    if (dnsSteps.length > 1) trips.push(["dns", there(dnsSteps)], ["dns answer", back(dnsSteps)]);
+    trips.push(["", there(steps)], ["reply", back(steps)]);
+    const stops = trips.flatMap(([kind, path]) => path.map((s) => [kind, s]));
     const ride = (i) => {
-      if (run !== animation || i >= steps.length) return;
-      packet.animate({ position: { ...steps[i].ele.position() } }, { duration: HOP_MS, easing: "ease-in-out-sine", complete: () => ride(i + 1) });
+      if (run !== animation || i >= stops.length) return;
+      const [kind, s] = stops[i];
+      packet.classes(`packet ${kind.replace(" ", "-")}`);
+      packet.animate({ position: { ...s.ele.position() } }, { duration: HOP_MS, easing: "ease-in-out-sine", complete: () => ride(i + 1) });
     };
-    ride(1);
+    ride(0);
     let offset = 0;
     const march = () => {
       if (run !== animation) return;
@@ -199,8 +211,11 @@ export function mountPacketPath(element, ctx) {
     summary.textContent = `${host ? `${host}$ ` : ""}${line}`;
     const blocks = traces.map((t, i) => traceBlock(t, i + 1, i === traces.length - 1));
     listBox.replaceChildren(...blocks);
-    const main = [...traces].reverse().find((t) => !(t.proto === "udp" && (t.target || "").endsWith(":53"))) || traces[traces.length - 1];
-    draw(main);
+    const isLookup = (t) => t.proto === "udp" && (t.target || "").endsWith(":53");
+    const mainIndex = traces.map((t) => !isLookup(t)).lastIndexOf(true);
+    const main = mainIndex >= 0 ? traces[mainIndex] : traces[traces.length - 1];
+    const lookup = mainIndex > 0 && isLookup(traces[mainIndex - 1]) ? traces[mainIndex - 1] : null;
+    draw(main, lookup);
     element.dataset.traces = String(Number(element.dataset.traces || 0) + traces.length);
   });
   element.querySelector(".packet-clear").addEventListener("click", () => {

@@ -73,9 +73,11 @@ export const STYLE = [
     label: "data(label)", "font-size": 10, color: "#ffe9a6", "text-background-color": C.deep,
     "text-background-opacity": 0.85, "text-background-padding": 2, "font-family": FONT,
   } },
+  { selector: "edge.path.dns", style: { "line-color": "#bc8cff", "target-arrow-color": "#bc8cff", color: "#e2d1ff", width: 2 } },
   { selector: "node.packet", style: {
     width: 14, height: 14, shape: "ellipse", "background-color": "#ffd866", "border-width": 0, label: "", "z-index": 30,
     "underlay-color": "#ffd866", "underlay-opacity": 0.35, "underlay-padding": 5, "underlay-shape": "ellipse",
   } },
-  { selector: "node.pod.hits", style: { label: "data(hitLabel)" } },
+  { selector: "node.packet.dns, node.packet.dns-answer", style: { "background-color": "#bc8cff", "underlay-color": "#bc8cff" } },
+  { selector: "node.packet.reply", style: { "background-color": "#7ee787", "underlay-color": "#7ee787" } },
 ];
