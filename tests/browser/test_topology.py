@@ -330,3 +330,21 @@ def test_the_live_diagram_equals_one_drawn_from_a_fresh_read_of_the_store(page: 
     assert live == fresh
     drawn = page.evaluate("() => window.serviceLab.cy.elements().not('.packet, .path, .leaving').map((e) => e.id()).sort()")
     assert drawn == sorted(entry.split(" ")[0] for entry in fresh)
+
+
+def test_the_inspector_follows_the_selected_object(page: Page, lab_server):
+    open_lab(page, f"{lab_server}/lab/topo-follow/")
+    run(page, "kubectl create deployment web --image=nginx --replicas=1")
+    wait_for_diagram(page, "cy.getElementById('Deployment/default/web').nonempty()")
+    page.evaluate("""() => window.serviceLab.ctx.bus.dispatchEvent(new CustomEvent('select-object',
+        {detail: {kind: 'Deployment', namespace: 'default', name: 'web'}}))""")
+    text = page.locator("#inspector .inspector-text")
+    page.wait_for_function("() => document.querySelector('#inspector .inspector-text').textContent.includes('Replicas:')",
+                           timeout=TIMEOUT)
+    assert re.search(r"\nReplicas: +1 desired \|", text.text_content())
+    run(page, "kubectl scale deployment web --replicas=3")
+    page.wait_for_function("() => /\\nReplicas: +3 desired \\|/.test(document.querySelector('#inspector .inspector-text').textContent)",
+                           timeout=TIMEOUT)
+    run(page, "kubectl describe deployment web")
+    printed = "\n".join(terminal_rows(page))
+    assert re.search(r"\nReplicas: +3 desired \|", printed)

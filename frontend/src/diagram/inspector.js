@@ -51,15 +51,26 @@ export function mountInspector(element, ctx) {
     ctx.bus.dispatchEvent(new CustomEvent("show-drawer", { detail: { tab: "inspector" } }));
     load();
   });
+  // describe shows what its describer reads besides the object: a Service's
+  // EndpointSlices, a Deployment's ReplicaSets, a ReplicaSet's or Node's Pods,
+  // and the object's Events; refresh when one of those changes, once things calm down
+  const related = {
+    Service: (o) => o.kind === "EndpointSlice" && o.metadata?.labels?.["kubernetes.io/service-name"] === selected.name,
+    Deployment: (o) => o.kind === "ReplicaSet" && owned(o),
+    ReplicaSet: (o) => o.kind === "Pod" && owned(o),
+    DaemonSet: (o) => o.kind === "Pod" && owned(o),
+    Node: (o) => o.kind === "Pod" && o.spec?.nodeName === selected.name,
+  };
+  const owned = (o) => (o.metadata?.ownerReferences || []).some((r) => r.kind === selected.kind && r.name === selected.name);
   ctx.live?.addEventListener("change", (e) => {
     if (!selected) return;
     const key = `${selected.kind}/${selected.namespace || ""}/${selected.name}`;
-    const kind = e.detail?.object?.kind;
-    // describe shows related objects (a Service's slices, a Deployment's
-    // ReplicaSets, events), so refresh on those too, once things calm down
-    if (e.detail?.key === key || kind === "Event" || kind === "EndpointSlice" || kind === "ReplicaSet" || kind === "Pod") {
+    const o = e.detail?.object || {};
+    const sameNamespace = (o.metadata?.namespace || "") === (selected.namespace || "") || selected.kind === "Node";
+    const about = o.kind === "Event" && o.involvedObject?.kind === selected.kind && o.involvedObject?.name === selected.name;
+    if (e.detail?.key === key || about || (sameNamespace && related[selected.kind]?.(o))) {
       clearTimeout(timer);
-      timer = setTimeout(load, 250);
+      timer = setTimeout(load, 400);
     }
   });
 }
