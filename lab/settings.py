@@ -23,6 +23,7 @@ CSRF cookies, HSTS, redirects to https, and these knobs:
 
 Limits per lab (LAB_LIMITS, lab.sim.limits) come from LAB_LIMIT_<NAME>
 variables, e.g. LAB_LIMIT_MAX_OBJECTS=1500; docs/accounts.md lists them.
+    LAB_CLOCK_AUTOPLAY  default true: a watched lab's clock plays from the start
 """
 from __future__ import annotations
 
@@ -57,13 +58,21 @@ def database_config(url: str | None, var_dir: Path) -> dict:
     return dj_database_url.parse(url or default, conn_max_age=0)
 
 
+#: seconds a Redis read may take (channels_redis blocks up to 5 s in a receive)
+REDIS_SOCKET_TIMEOUT = 15
+
+
 def channel_layers(redis_url: str | None) -> dict:
-    """CHANNEL_LAYERS: Redis when REDIS_URL is set, else in-memory."""
+    """CHANNEL_LAYERS: Redis when REDIS_URL is set, else in-memory.
+
+    The socket timeout is set above channels_redis's 5 s blocking receive
+    (BZPOPMIN): redis-py 8 defaults it to 5 s too, so an idle receive would
+    now and then fail with "Timeout reading" and close the websocket."""
     if redis_url:
         return {
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {"hosts": [redis_url]},
+                "CONFIG": {"hosts": [{"address": redis_url, "socket_timeout": REDIS_SOCKET_TIMEOUT}]},
             }
         }
     return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -146,6 +155,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
 
 CHANNEL_LAYERS = channel_layers(os.environ.get("REDIS_URL"))
+
+# A lab's runner (lab/labs/runner.py) plays its clock from the start, unless
+# this is off (then the page's play button starts it; waits still move it).
+LAB_CLOCK_AUTOPLAY = env_bool("LAB_CLOCK_AUTOPLAY", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -10,10 +10,12 @@ from django.contrib.sessions.backends.db import SessionStore
 from lab.asgi import application
 from lab.labs.models import Lab
 from lab.labs.persistence import create_lab
+from tests.runner_support import runners  # noqa: F401  (fixture)
+
 
 def websocket_test(fn):
-    """An async test on a database the consumer's worker threads share."""
-    return pytest.mark.django_db(transaction=True)(pytest.mark.asyncio(fn))
+    """An async test on a database the runner's threads share, its runners stopped at the end."""
+    return pytest.mark.django_db(transaction=True)(pytest.mark.asyncio(pytest.mark.usefixtures("runners")(fn)))
 
 ORIGIN = b"http://127.0.0.1:8000"
 PROMPT = "[root@k8s-master ~]$ "
@@ -69,7 +71,17 @@ async def run_line(comm: WebsocketCommunicator, line: str) -> list[dict]:
 
 
 def output(messages: list[dict]) -> list[tuple[str, str]]:
-    return [(m["stream"], m["text"]) for m in messages if m["type"] == "output"]
+    """The output as (stream, text) runs: output streams as written, so
+    where one message ends and the next begins carries no meaning."""
+    runs: list[tuple[str, str]] = []
+    for m in messages:
+        if m["type"] != "output":
+            continue
+        if runs and runs[-1][0] == m["stream"]:
+            runs[-1] = (m["stream"], runs[-1][1] + m["text"])
+        else:
+            runs.append((m["stream"], m["text"]))
+    return runs
 
 
 @websocket_test
@@ -238,7 +250,7 @@ def test_the_lab_page_gives_a_new_visitor_a_lab_of_their_own(client):
     assert (lab.name, lab.profile, lab.owner_kind, lab.session_key) == ("default", "kubeadm", "session", key)
     html = response.content.decode()
     assert 'data-ws-path="/ws/lab/default/terminal/" data-host="k8s-master"' in html
-    assert '<option value="external">external</option>' in html
+    assert 'data-hosts="k8s-master k8s-node1 k8s-node2 external" data-default-host="k8s-master"' in html
     assert '<time id="clock" datetime="2026-12-01T09:00:00Z">' in html
     assert client.get("/lab/").status_code == 200            # the same lab again
     assert client.get("/lab/mini/?profile=minikube").status_code == 200

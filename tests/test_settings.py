@@ -60,7 +60,8 @@ def test_environment_overrides(tmp_path):
     assert (db["ENGINE"], db["NAME"], db["USER"], db["HOST"], db["PORT"]) == (
         "django.db.backends.postgresql", "labdb", "lab", "db.example", 5433)
     assert got["CHANNEL_LAYERS"] == {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                                 "CONFIG": {"hosts": ["redis://cache.example:6380/2"]}}}
+                                                 "CONFIG": {"hosts": [{"address": "redis://cache.example:6380/2",
+                                                                       "socket_timeout": 15}]}}}
     assert got["SECRET_KEY"] == "s3cret"
     assert got["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert not (tmp_path / "secret_key").exists()

@@ -1,287 +1,50 @@
-// The lab page: a terminal (xterm.js) on the lab's shell over a websocket.
+// The lab page's entry: builds the context every panel gets and mounts the
+// panels into the regions of lab.html (layout in lab.css).
 //
-// The line is edited here (printable input, Backspace, history with the
-// arrow keys, Ctrl-C, Ctrl-L) and sent whole; the server answers with
-// output, the next prompt, and `> ` continuation prompts while a command is
-// unfinished. The messages are described in docs/protocol.md.
-import { Terminal } from "@xterm/xterm";
-import { FitAddon } from "@xterm/addon-fit";
-import "@xterm/xterm/css/xterm.css";
+//   ctx = { labName, hosts, defaultHost, live, bus, urls }
+//   live: the lab's live state and actions (LiveLab, frontend/src/live/client.js)
+//   bus:  panel-to-panel messages: select-object, open-file, run-command, focus-node
+//
+// Each panel is `mountX(element, ctx)`.
 import "./lab.css";
-
-const THEME = {
-  background: "#0d1117",
-  foreground: "#d6dde6",
-  cursor: "#d6dde6",
-  cursorAccent: "#0d1117",
-  selectionBackground: "#264f78",
-  black: "#484f58", red: "#ff7b72", green: "#3fb950", yellow: "#d29922",
-  blue: "#58a6ff", magenta: "#bc8cff", cyan: "#39c5cf", white: "#b1bac4",
-  brightBlack: "#6e7681", brightRed: "#ffa198", brightGreen: "#56d364", brightYellow: "#e3b341",
-  brightBlue: "#79c0ff", brightMagenta: "#d2a8ff", brightCyan: "#56d4dd", brightWhite: "#f0f6fc",
-};
-const HISTORY_LIMIT = 500;
-const DIM = (text) => `\x1b[2m${text}\x1b[0m`;
-const RED = (text) => `\x1b[31m${text}\x1b[0m`;
-
-/** The line being typed: text, the shell's history and where we are in it. */
-export class LineEditor {
-  constructor() {
-    this.line = "";
-    this.history = [];
-    this.index = 0; // == history.length: the new line
-    this.draft = "";
-  }
-  insert(text) { this.line += text; }
-  backspace() {
-    if (!this.line) return false;
-    this.line = [...this.line].slice(0, -1).join("");
-    return true;
-  }
-  /** Move through history (-1 older, +1 newer); the line to show, or null. */
-  recall(step) {
-    const next = this.index + step;
-    if (next < 0 || next > this.history.length) return null;
-    if (this.index === this.history.length) this.draft = this.line;
-    this.index = next;
-    this.line = next === this.history.length ? this.draft : this.history[next];
-    return this.line;
-  }
-  /** The line is entered: remember it (not blanks, not a repeat) and start anew. */
-  take() {
-    const line = this.line;
-    if (line.trim() && this.history[this.history.length - 1] !== line) {
-      this.history.push(line);
-      if (this.history.length > HISTORY_LIMIT) this.history.shift();
-    }
-    this.line = "";
-    this.draft = "";
-    this.index = this.history.length;
-    return line;
-  }
-  reset() { this.line = ""; this.draft = ""; this.index = this.history.length; }
-}
-
-/** One terminal on one host of the lab. */
-class LabTerminal {
-  constructor(element, { wsPath, host, onHello, onClock, onState }) {
-    this.element = element;
-    this.wsPath = wsPath;
-    this.host = host;
-    this.onHello = onHello;
-    this.onClock = onClock;
-    this.onState = onState;
-    this.editor = new LineEditor();
-    this.state = "connecting"; // connecting | ready | running | closed
-    this.prompt = "";
-    this.queue = []; // lines entered (or pasted) while a command runs
-    this.term = new Terminal({
-      convertEol: true, // the shell writes \n; the terminal needs \r\n
-      cursorBlink: true,
-      fontFamily: '"DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace',
-      fontSize: 14,
-      lineHeight: 1.15,
-      scrollback: 5000,
-      theme: THEME,
-    });
-    this.fit = new FitAddon();
-    this.term.loadAddon(this.fit);
-    this.term.open(element);
-    this.fit.fit();
-    new ResizeObserver(() => this.fit.fit()).observe(element);
-    this.term.onData((data) => this.input(data));
-    this.connect();
-  }
-
-  url() {
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    return `${scheme}//${location.host}${this.wsPath}?host=${encodeURIComponent(this.host)}`;
-  }
-
-  connect() {
-    this.setState("connecting");
-    const ws = new WebSocket(this.url());
-    this.ws = ws;
-    ws.onmessage = (event) => this.receive(JSON.parse(event.data));
-    ws.onclose = () => {
-      if (this.ws !== ws) return; // replaced by a new connection
-      if (this.state !== "closed") {
-        this.term.write(`\r\n${DIM("[disconnected: press Enter to reconnect]")}\r\n`);
-      }
-      this.setState("closed");
-    };
-  }
-
-  /** Open a new shell on `host` (the old one ends). */
-  switchHost(host) {
-    this.host = host;
-    const old = this.ws;
-    this.ws = null;
-    if (old) old.close();
-    this.editor.reset();
-    this.queue = [];
-    this.term.write(`\r\n${DIM(`── ${host} ──`)}\r\n`);
-    this.connect();
-    this.term.focus();
-  }
-
-  setState(state) {
-    this.state = state;
-    this.onState?.(state);
-  }
-
-  send(message) {
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
-  }
-
-  receive(message) {
-    switch (message.type) {
-      case "hello":
-        this.onHello?.(message);
-        this.onClock?.(message.clock);
-        break;
-      case "output":
-        this.term.write(message.text);
-        break;
-      case "result":
-        this.onClock?.(message.clock);
-        break;
-      case "prompt":
-        this.prompt = message.text;
-        this.term.write(message.text);
-        this.setState("ready");
-        if (this.queue.length) {
-          // A line typed ahead was not echoed while the command ran: show it at its prompt.
-          const line = this.queue.shift();
-          this.term.write(line + "\r\n");
-          this.submit(line);
-        } else if (this.editor.line) {
-          this.term.write(this.editor.line);
-        }
-        break;
-      case "exit":
-        this.term.write(DIM(`[the shell exited with status ${message.status}: press Enter for a new one]`) + "\r\n");
-        this.setState("closed");
-        break;
-      case "error":
-        if (message.code === "busy") break; // the queue keeps type-ahead on this side
-        this.term.write(RED(`lab: ${message.message}`) + "\r\n");
-        break;
-      default:
-        break;
-    }
-  }
-
-  /** Keys and pasted text from xterm.js. */
-  input(data) {
-    if (this.state === "closed") {
-      if (data.includes("\r")) {
-        this.term.write("\r\n");
-        this.connect();
-      }
-      return;
-    }
-    const keys = data.match(/\x1b\[[0-9;]*[A-Za-z~]|\x1bO[A-Za-z]|\x1b.|[\s\S]/gu) || [];
-    for (const key of keys) this.key(key);
-  }
-
-  key(key) {
-    const editor = this.editor;
-    switch (key) {
-      case "\r":
-        this.enter();
-        return;
-      case "\x7f":
-      case "\b":
-        // SIMPLIFICATION: erasing across a wrapped line's edge is not redrawn.
-        if (editor.backspace()) this.term.write("\b \b");
-        return;
-      case "\x03":
-        this.interrupt();
-        return;
-      case "\x0c":
-        this.term.clear(); // keeps the current (prompt) line at the top
-        return;
-      case "\x1b[A":
-      case "\x1bOA":
-        this.recall(-1);
-        return;
-      case "\x1b[B":
-      case "\x1bOB":
-        this.recall(1);
-        return;
-      default:
-        if (key.startsWith("\x1b") || key < " ") return; // other keys are not bound
-        editor.insert(key);
-        if (this.state === "ready") this.term.write(key);
-    }
-  }
-
-  recall(step) {
-    const before = this.editor.line;
-    const line = this.editor.recall(step);
-    if (line === null || this.state !== "ready") return;
-    this.term.write("\b \b".repeat([...before].length) + line);
-  }
-
-  enter() {
-    const line = this.editor.take();
-    if (this.state === "ready") {
-      this.term.write("\r\n");
-      this.submit(line);
-    } else {
-      this.queue.push(line);
-    }
-  }
-
-  submit(line) {
-    this.setState("running");
-    this.send({ type: "input", line });
-  }
-
-  interrupt() {
-    this.term.write("^C\r\n");
-    this.editor.reset();
-    this.queue = [];
-    this.send({ type: "interrupt" });
-  }
-}
-
-function formatClock(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const pad = (n) => String(n).padStart(2, "0");
-  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  return `${months[d.getUTCMonth()]} ${d.getUTCDate()} ${d.getUTCFullYear()}  `
-    + `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
-}
+import { mountTerminals } from "./terminal/index.js";
+import { mountFiles } from "./editor/index.js";
+import { mountTopology } from "./diagram/topology.js";
+import { mountPacketPath } from "./diagram/packet.js";
+import { mountRules } from "./diagram/rules.js";
+import { mountInspector } from "./diagram/inspector.js";
+import { mountEvents } from "./diagram/events.js";
+import { mountTimeControls } from "./diagram/timecontrols.js";
+import { mountLayout } from "./diagram/panes.js";
+import { LiveLab } from "./live/client.js";
+import * as graph from "./diagram/graph.js";
 
 function start() {
-  const element = document.getElementById("terminal");
-  if (!element) return;
-  const clock = document.getElementById("clock");
-  const conn = document.getElementById("conn");
-  const hostSelect = document.getElementById("host");
-  const showClock = (iso) => {
-    if (!iso) return;
-    clock.dateTime = iso;
-    clock.textContent = formatClock(iso);
+  const root = document.getElementById("lab");
+  if (!root) return;
+  const d = root.dataset;
+  const bus = new EventTarget();
+  const live = new LiveLab(d.wsLive);
+  const ctx = {
+    labName: d.lab,
+    hosts: d.hosts.split(" ").filter(Boolean),
+    defaultHost: d.defaultHost,
+    live,
+    bus,
+    urls: { terminal: d.wsTerminal, live: d.wsLive, inspect: d.inspectUrl, objects: d.objectsUrl },
   };
-  showClock(clock.dateTime);
-  const terminal = new LabTerminal(element, {
-    wsPath: element.dataset.wsPath,
-    host: element.dataset.host,
-    onClock: showClock,
-    onHello: (hello) => { hostSelect.value = hello.host; },
-    onState: (state) => {
-      const label = { connecting: "connecting", ready: "connected", running: "running", closed: "disconnected" };
-      conn.dataset.state = state === "closed" ? "closed" : state === "connecting" ? "connecting" : "open";
-      conn.textContent = label[state];
-    },
-  });
-  hostSelect.addEventListener("change", () => terminal.switchHost(hostSelect.value));
-  terminal.term.focus();
-  window.serviceLab = { terminal };
+  const $ = (id) => document.getElementById(id);
+  mountLayout(root, ctx);
+  mountTimeControls($("time-controls"), ctx);
+  mountTopology($("topology"), ctx);
+  mountPacketPath($("packet-steps"), ctx);
+  mountRules($("rules"), ctx);
+  mountEvents($("events"), ctx);
+  mountInspector($("inspector"), ctx);
+  mountTerminals($("terminals"), ctx);
+  mountFiles($("files"), ctx);
+  // added to, not replaced: the terminals put their own (getter) properties there
+  window.serviceLab = Object.assign(window.serviceLab || {}, { ctx, graph, cy: ctx.topology?.cy });
 }
 
 start();

@@ -146,3 +146,20 @@ class HostFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.host}:{self.path}"
+
+
+class RunnerLease(models.Model):
+    """Which server process hosts a lab's runner (lab.labs.runner) now.
+
+    A lab that someone watches lives in exactly one process, which plays
+    its clock and runs its commands. That process holds this row and
+    renews `expires` every few seconds; another process may take the lab
+    over only once the lease has lapsed (its holder died or stopped).
+    """
+
+    lab = models.OneToOneField(Lab, on_delete=models.CASCADE, primary_key=True, related_name="runner_lease")
+    holder = models.CharField(max_length=200, help_text="the process: host, pid and a random tag")
+    expires = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"lab {self.lab_id} held by {self.holder} until {self.expires.isoformat()}"

@@ -122,3 +122,9 @@ def adopt_session_labs(session_key: str | None, user: Any) -> dict[str, Lab]:
             # Only the owner columns: the lab's World (and its revision) is untouched.
             lab.save(update_fields=["name", "owner_kind", "user", "session_key"])
     return adopted
+
+
+def lab_for_visitor(request: Any, name: str) -> Lab | None:
+    """The visitor's existing lab `name` (None for anybody else's or a
+    missing one: the endpoints answer both alike)."""
+    return owned_labs(getattr(request, "user", None), request.session.session_key).filter(name=name).first()

@@ -127,15 +127,22 @@ def load_state(lab: Lab) -> dict:
 
 # ---- save ------------------------------------------------------------------
 
-def save_world(lab: Lab, world: World, expected_revision: int) -> int:
+def save_world(lab: Lab, world: World, expected_revision: int, *, saved_by: dict | None = None) -> int:
     """Store `world` as the new state of `lab`, if the lab is still at
     `expected_revision`; return the lab's revision after the save.
 
     Writes only what changed; a save that changes nothing writes nothing and
     keeps the revision. Raises LabConflict (and writes nothing) when another
     save came first.
+
+    `saved_by` (a lab runner's {"runner": id, "resourceVersion": rv}) is kept
+    with the state as "savedBy" until the next save, which drops it unless
+    it names itself: so a later runner knows whose updates the stored lab
+    holds, up to which version (see saved_by()).
     """
     state = world.to_state()
+    if saved_by is not None:
+        state["savedBy"] = saved_by
     with transaction.atomic():
         stored = Lab.objects.filter(pk=lab.pk).values(
             "revision", "profile", "seed", "clock", "rng_state", "extra_state").first()
@@ -154,6 +161,12 @@ def save_world(lab: Lab, world: World, expected_revision: int) -> int:
         setattr(lab, name, value)
     lab.revision = expected_revision + 1
     return lab.revision
+
+
+def saved_by(lab: Lab) -> dict:
+    """Which lab runner stored `lab` last and up to which resourceVersion
+    ({} when the last save was not a runner's, e.g. labsh's)."""
+    return dict((lab.extra_state or {}).get("savedBy") or {})
 
 
 def run_command(lab: Lab, line: str, host: str | None = None, stdin: str = "", *,
@@ -179,41 +192,6 @@ def run_command(lab: Lab, line: str, host: str | None = None, stdin: str = "", *
                 raise
 
 
-@dataclass
-class ShellRun:
-    """What one line typed in a terminal did: the command's Result, the
-    terminal's shell state afterwards (ShellSession.to_state()), the next
-    prompt, whether the shell exited (`exit`), and the lab's virtual time
-    after the command (a datetime)."""
-
-    result: Any
-    shell_state: dict
-    prompt: str
-    exited: bool
-    now: Any = None
-
-
-class _TerminalInterrupt:
-    """The terminal's Ctrl-C flag as a ShellSession sees it.
-
-    ShellSession.run clears its flag when a line starts; a Ctrl-C pressed
-    while the line was still on its way to the worker thread would be lost.
-    The terminal clears its own flag before it sends a line, so here clear()
-    does nothing and is_set() asks the terminal's Event."""
-
-    def __init__(self, event: Any):
-        self._event = event
-
-    def is_set(self) -> bool:
-        return self._event.is_set()
-
-    def set(self) -> None:
-        self._event.set()
-
-    def clear(self) -> None:
-        pass
-
-
 def open_shell(lab: Lab, host: str | None = None) -> tuple[World, Any]:
     """The lab's World (read only) and a fresh login shell on `host` (default:
     the control plane); KeyError if the lab has no such host."""
@@ -224,45 +202,6 @@ def open_shell(lab: Lab, host: str | None = None) -> tuple[World, Any]:
     if name not in world.hosts:
         raise KeyError(name)
     return world, ShellSession(world, name)
-
-
-def run_in_shell(lab: Lab, line: str, host: str | None = None, shell_state: dict | None = None, *,
-                 interrupt: Any = None, retries: int = 3) -> ShellRun:
-    """run_command for a terminal: the line runs in a shell session restored
-    from `shell_state` (variables, exports, cwd, aliases, history), so they
-    carry over from line to line as in an interactive bash. `interrupt`, a
-    threading.Event the terminal sets on Ctrl-C, stops a running loop.
-
-    Same transaction and conflict rules as run_command; a retry starts again
-    from the given `shell_state`.
-    """
-    from lab.sim.shell.session import Result, ShellSession
-
-    conflicts = 0
-    while True:
-        try:
-            with transaction.atomic():
-                world = load_world(lab)
-                name = host or world.default_host
-                session = ShellSession(world, name)
-                if shell_state is not None:
-                    session.load_state(shell_state)
-                if interrupt is not None:
-                    session.interrupt = _TerminalInterrupt(interrupt)
-                target = world.hosts.get(name)
-                if target is not None and not target.powered:
-                    # As World.run: the terminal cannot reach a machine that is off.
-                    text = f"ssh: connect to host {target.ip} port 22: No route to host\n"
-                    result = Result(stderr=text, status=255, chunks=[("err", text)])
-                else:
-                    result = session.run(line)
-                save_world(lab, world, expected_revision=lab.revision)
-            return ShellRun(result=result, shell_state=session.to_state(), prompt=session.prompt(),
-                            exited=session.exited, now=world.clock.now)
-        except LabConflict:
-            conflicts += 1
-            if conflicts > retries:
-                raise
 
 
 # ---- state <-> rows ----------------------------------------------------------

@@ -80,6 +80,9 @@ class World:
                                                  self._new_fs())
         self._manifest_digest = ""
         self._tickers: list[Callable[[], None]] = []
+        #: the pacing seam (see wait()): None lets waits pass at once; a runner
+        #: that plays the clock in real time sets its own
+        self.pacer: Callable[[float], bool] | None = None
         #: per-lab runtime state of simulated components (kubelets' containers, IPAM ...),
         #: JSON-compatible, persisted with the world; each component owns its key
         self.runtime: dict[str, Any] = {}
@@ -258,6 +261,32 @@ class World:
             timer.callback()
         self.settle()
         return True
+
+    def wait(self, seconds: float) -> bool:
+        """Let `seconds` of virtual time pass for a command that waits (sleep,
+        rollout status, a connect timeout ...); True when Ctrl-C stopped the
+        wait early.
+
+        Every waiting command goes through here. Without a pacer (labsh,
+        tests) the time passes at once. A runner that plays the clock in
+        real time installs `pacer`, which returns once its clock has moved
+        `seconds` on, and lets other terminals and the clock go on meanwhile.
+        """
+        if self.pacer is None:
+            self.advance(seconds)
+            return False
+        return self.pacer(max(0.0, float(seconds)))
+
+    def wait_step(self) -> bool:
+        """Wait for the next timer (a command watching for a change): step()
+        at once without a pacer, else wait() until it is due. True when
+        interrupted or there is no timer to wait for."""
+        if self.pacer is None:
+            return not self.step()
+        due = self.clock.next_due()
+        if due is None:
+            return True
+        return self.wait(due - self.clock.elapsed)
 
     def advance(self, seconds: float) -> None:
         """Move the clock forward, firing every timer due on the way."""

@@ -15,7 +15,7 @@ def terminal_text(page: Page) -> str:
     """What the terminal shows, one screen row per line, without the blanks
     at the ends of rows (written spaces such as the prompt's last one, too)."""
     return page.evaluate("""() => {
-        const buf = window.serviceLab.terminal.term.buffer.active;
+        const buf = window.serviceLab.terminals.active.term.buffer.active;
         const rows = [];
         for (let i = 0; i < buf.length; i++) rows.push(buf.getLine(i).translateToString(true).trimEnd());
         return rows.join("\\n").replace(/\\n+$/, "");
@@ -23,7 +23,8 @@ def terminal_text(page: Page) -> str:
 
 
 def wait_for_text(page: Page, text: str) -> None:
-    page.wait_for_function("(t) => document.querySelector('.xterm-rows')?.textContent.includes(t)",
+    page.wait_for_function(
+        "(t) => document.querySelector('.term-screen:not([hidden]) .xterm-rows')?.textContent.includes(t)",
                            arg=text, timeout=TIMEOUT)
 
 
@@ -38,7 +39,7 @@ def test_a_new_visitor_gets_a_lab_with_a_terminal(page: Page, lab_server, screen
     expect(page.locator(".badge")).to_have_text("kubeadm")
     expect(page.locator("#clock")).to_have_text("Dec 1 2026  09:00:00 UTC")
     wait_for_text(page, "[root@k8s-master ~]$")
-    expect(page.locator("#conn")).to_have_text("connected")
+    expect(page.locator("#conn")).to_have_text("live")
 
     type_line(page, "kubectl get nodes")
     wait_for_text(page, "k8s-node2")
@@ -79,7 +80,9 @@ def test_history_heredoc_and_another_host(page: Page, lab_server, screenshot_dir
         "again hello\n"
         "[root@k8s-master ~]$"), text
 
-    page.select_option("#host", "external")
+    # A new terminal tab on another host: the external client.
+    page.locator(".term-add-button").first.click()
+    page.locator('.term-host-menu [data-host="external"]').first.click()
     wait_for_text(page, "[root@external ~]$")
     type_line(page, "hostname")
     wait_for_text(page, "external[root@external ~]$")

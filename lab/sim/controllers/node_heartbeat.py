@@ -104,6 +104,19 @@ def reboot(world: Any, name: str) -> None:
     _wake(world, name)
 
 
+def power_on(world: Any, name: str) -> bool:
+    """The machine is switched on (the page's node action): it boots, and
+    is up, kubelet started, after BOOT_SECONDS. False when it is on or
+    already booting."""
+    host = world.hosts[name]
+    rec = node_record(world, name)
+    if host.powered or rec.get("bootAt") is not None:
+        return False
+    rec["bootAt"] = world.clock.elapsed + BOOT_SECONDS
+    _wake(world, name)
+    return True
+
+
 def set_kubelet(world: Any, name: str, running: bool, restart: bool = False) -> None:
     """`systemctl start|stop|restart kubelet` on a powered host."""
     host = world.hosts[name]

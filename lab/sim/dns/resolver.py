@@ -64,6 +64,12 @@ def query(world: Any, source: Any, server: str, qname: str, qtype: str, protocol
     if answer is None:
         return NoReply("timeout", server)
     reply = answer(conn.env, world, qname, qtype)
+    if conn.trace is not None:
+        # What the packet asked and what came back, for the page's packet path.
+        conn.trace.dns = {"qname": fqdn(qname), "qtype": qtype,
+                          "rcode": None if reply is None else reply.status,
+                          "answers": [] if reply is None else
+                          [f"{rr.name} {rr.ttl} IN {rr.rtype} {rr.data}" for rr in reply.answer]}
     if reply is None:
         return NoReply("timeout", server)
     reply.server, reply.port, reply.protocol = server, 53, protocol
@@ -144,7 +150,7 @@ def candidates(name: str, conf: ResolvConf) -> list[str]:
 def _wait(world: Any, conf: ResolvConf, libc: str) -> None:
     # glibc waits `timeout` per attempt; musl and uClibc share `timeout` between attempts
     seconds = conf.timeout * conf.attempts if libc == "glibc" else conf.timeout
-    world.advance(seconds)
+    world.wait(seconds)
 
 
 def ask(world: Any, source: Any, conf: ResolvConf, qname: str, qtype: str, libc: str = "glibc",

@@ -281,7 +281,7 @@ def dig(ctx: Any, argv: list[str]) -> int:
         head = ""
     if isinstance(reply, NoReply) or reply is None:
         if isinstance(reply, NoReply) and reply.kind == "timeout":
-            world.advance(5.0)   # dig: +time=5 +tries=3, the resolver's wait covered 10 s
+            world.wait(5.0)   # dig: +time=5 +tries=3, the resolver's wait covered 10 s
         ctx.out(head + NO_SERVERS)
         return 9
     if short:

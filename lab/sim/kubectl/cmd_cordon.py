@@ -279,7 +279,7 @@ class Drainer:
             if due is None:
                 polls = MAX_WAIT_STEPS if deadline == math.inf else max(1, math.ceil(deadline - clock.elapsed))
             target = min(clock.elapsed + polls, deadline)
-            world.advance(target - clock.elapsed)
+            world.wait(target - clock.elapsed)
         if errors:
             return errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
         return None

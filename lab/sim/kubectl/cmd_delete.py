@@ -307,11 +307,11 @@ class Deleter:
                     break
                 due = world.next_event_time()
                 if due is None or due > deadline:
-                    world.advance(max(0.0, deadline - clock.elapsed))
+                    world.wait(max(0.0, deadline - clock.elapsed))
                     if not self._still_there(item, uid):
                         break
                     raise KubectlError(f"timed out waiting for the condition on {item.resource.plural}/{item.name}")
-                world.advance(max(0.0, due - clock.elapsed))
+                world.wait(max(0.0, due - clock.elapsed))
         return 0
 
 

@@ -8,6 +8,9 @@ cancels the edit, an empty one aborts it, and the change is sent as a
 strategic merge patch. An invalid object reopens the file with the reasons
 in its header; when the editor then changes nothing the edit stops and the
 file is kept (`A copy of your changes has been stored to ...`).
+When no such editor program exists and the terminal has an editor of its
+own (the lab page's: ShellSession.editor, see shell/terminal.py), that one
+opens the file instead.
 """
 from __future__ import annotations
 
@@ -68,10 +71,24 @@ def launch(inv: Invocation, path: str) -> None:
         run = args + [path]
     program = run[0].rsplit("/", 1)[-1]
     if program not in COMMANDS:
-        raise EditorError(f'unable to launch the editor "{" ".join(args)}"')
+        page_editor = getattr(inv.ctx.session, "editor", None)
+        if page_editor is None:
+            raise EditorError(f'unable to launch the editor "{" ".join(args)}"')
+        _edit_in_page(inv, page_editor, path)
+        return
     status = inv.ctx.run_argv([program] + run[1:], stdin="")
     if status != 0:
         raise EditorError(f'there was a problem with the editor "{" ".join(args)}"')
+
+
+def _edit_in_page(inv: Invocation, page_editor: Any, path: str) -> None:
+    """The terminal's own editor (the lab page's YAML editor) stands for the
+    editor program: it gets the file and returns the saved text, or None
+    when closed without saving (the file stays as it was, as after `:q!`)."""
+    fs = inv.ctx.fs
+    edited = page_editor(path, fs.read(path))
+    if edited is not None:
+        fs.write(path, edited)
 
 
 def strip_comments(text: str) -> str:

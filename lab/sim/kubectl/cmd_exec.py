@@ -61,6 +61,25 @@ def _pod(inv: Invocation, name: str) -> dict[str, Any]:
     return (running or pods)[0]
 
 
+def _attach(inv: Invocation, pod: dict[str, Any], container: str, command: list[str]) -> bool:
+    """An interactive shell on a terminal that can hold one (TerminalSession):
+    ask it to attach to the container, where the next lines will run. False
+    when the terminal cannot, or the image has no such shell (the runtime's
+    error follows)."""
+    session = inv.ctx.session
+    if not getattr(session, "can_attach", False):
+        return False
+    from ..shell.terminal import exec_shell_for
+
+    request = {"namespace": pod["metadata"]["namespace"], "pod": pod["metadata"]["name"],
+               "container": container, "command": list(command)}
+    opened = exec_shell_for(inv.world, request).open(inv.world)
+    if opened is None or command[0] not in opened[0].commands:
+        return False
+    session.attach_request = request
+    return True
+
+
 @subcommand("exec", flags=(
     Flag("container", "c", default=""),
     Flag("filename", "f", kind="slice", default=[]),
@@ -112,11 +131,8 @@ def run_exec(inv: Invocation, parsed: Parsed) -> int:
 
     out = _Out(inv.out, tty)
     err = out if tty else _Out(inv.err, False)
-    if stdin_flag and tty and len(command) == 1 and command[0] in SHELLS:
-        # An interactive shell: the terminal may attach to the container
-        # (ShellSession over the container); here it reads an empty stdin.
-        setattr(inv.ctx.session, "attach_request", {"namespace": pod["metadata"]["namespace"],
-                                                    "pod": pod_name, "container": name, "command": command})
+    if stdin_flag and tty and len(command) == 1 and command[0] in SHELLS and _attach(inv, pod, name, command):
+        return 0
     stdin = inv.ctx.stdin if stdin_flag and not inv.ctx.stdin_is_tty else ""
     result = exec_argv(world, pod, name, command, out, err, stdin=stdin, tty=tty)
     if result.not_found:

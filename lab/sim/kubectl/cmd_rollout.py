@@ -148,12 +148,17 @@ def wait_until(inv: Invocation, done: Any, timeout: float) -> bool:
             return True
         interrupted = getattr(inv.ctx, "interrupted", None)
         if interrupted is not None and interrupted():
-            return False
+            # Ctrl-C kills kubectl while it watches: no message, the shell's status 130.
+            from ..shell.interp import Interrupted
+
+            raise Interrupted()
         due = world.next_event_time()
         if due is None or due > deadline:
-            world.advance(max(0.0, deadline - clock.elapsed))
+            world.wait(max(0.0, deadline - clock.elapsed))
+            if interrupted is not None and interrupted():
+                continue
             return bool(done())
-        world.step()
+        world.wait_step()
     return bool(done())
 
 

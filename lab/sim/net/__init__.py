@@ -16,7 +16,7 @@ from __future__ import annotations
 import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ..workloads import workload_for
 from ..workloads.base import ContainerEnv, Request, Response
@@ -109,10 +109,26 @@ def _client_port(world: Any) -> int:
 _RECORDERS: "weakref.WeakKeyDictionary[Any, list[list[Trace]]]" = weakref.WeakKeyDictionary()
 
 
+class _Recorder(list):
+    """The traces one recording() collects: a list that takes a trace only
+    when `accept()` (if given) says so."""
+
+    def __init__(self, accept: Callable[[], bool] | None = None):
+        super().__init__()
+        self.accept = accept
+
+    def append(self, trace: Trace) -> None:
+        if self.accept is None or self.accept():
+            super().append(trace)
+
+
 @contextmanager
-def recording(world: Any) -> Iterator[list[Trace]]:
-    """Collect the Trace of every connect() made while the block runs."""
-    traces: list[Trace] = []
+def recording(world: Any, accept: Callable[[], bool] | None = None) -> Iterator[list[Trace]]:
+    """Collect the Trace of every connect() made while the block runs (for
+    which `accept()` is true, when given: a lab runner keeps the
+    connections of one command, not those other terminals make while it
+    waits)."""
+    traces = _Recorder(accept)
     _RECORDERS.setdefault(world, []).append(traces)
     try:
         yield traces

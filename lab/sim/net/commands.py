@@ -155,12 +155,12 @@ def nc(ctx: Any, argv: list[str]) -> int:
         strerror = conn.strerror
         if conn.timed_out:
             limit = wait if wait else SYN_TIMEOUT
-            ctx.world.advance(min(limit, conn.after or SYN_TIMEOUT))
+            ctx.world.wait(min(limit, conn.after or SYN_TIMEOUT))
         elif wait is not None and conn.after > wait:
-            ctx.world.advance(wait)
+            ctx.world.wait(wait)
             strerror = "Connection timed out"
         elif conn.after:
-            ctx.world.advance(conn.after)
+            ctx.world.wait(conn.after)
         if verbose > 1 or (verbose and conn.kind != "refused"):
             ctx.err(f"nc: {name} ({dotted}): {strerror}\n")
         if verbose > 1:

@@ -330,16 +330,16 @@ def _connect_failed(ctx: Any, opts: Options, url: Url, ip: str, err: ConnectErro
         limits = [t for t in (opts.connect_timeout, opts.max_time) if t is not None and t > 0]
         limit = min(limits) if limits else None
         if limit is not None and limit < SYN_TIMEOUT:
-            world.advance(limit)
+            world.wait(limit)
             ms = int(limit * 1000) + 1
             if meter:
                 ctx.err(_meter_line(0, 0, _hms(limit)))
             if opts.verbose:
                 ctx.err(f"* Connection timed out after {ms} milliseconds\n")
             return _fail(ctx, opts, 28, f"Connection timed out after {ms} milliseconds", meter)
-        world.advance(err.after)
+        world.wait(err.after)
     elif err.after:
-        world.advance(err.after)
+        world.wait(err.after)
     if meter:
         ctx.err(_meter_line(0, 0, _hms(err.after) if err.after >= 1 else "--:--:--"))
     if opts.verbose:

@@ -48,6 +48,9 @@ class Trace:
     seen_from: str = ""         # the client address the server saw
     reply: list[str] = field(default_factory=list)
     rules_evaluated: int = 0
+    #: a DNS query's question and answer, when this packet was one:
+    #: {"qname", "qtype", "rcode", "answers": ["name TTL IN TYPE data", ...]}
+    dns: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -99,10 +99,10 @@ def busybox_wget(ctx: Any, argv: list[str], version: tuple[int, int]) -> int:
         if isinstance(result, ConnectError):
             timeout = opts["timeout"]
             if result.timed_out and timeout is not None and timeout < SYN_TIMEOUT:
-                ctx.world.advance(timeout)
+                ctx.world.wait(timeout)
                 ctx.err("wget: download timed out\n")
                 return 1
-            ctx.world.advance(result.after)
+            ctx.world.wait(result.after)
             ctx.err(f"wget: can't connect to remote host ({ip}): {result.strerror}\n")
             return 1
         if result is None:
@@ -169,7 +169,7 @@ def gnu_wget(ctx: Any, argv: list[str]) -> int:
         if isinstance(result, ConnectError):
             timeout = opts["timeout"]
             wait = timeout if result.timed_out and timeout is not None and timeout < SYN_TIMEOUT else result.after
-            ctx.world.advance(wait)
+            ctx.world.wait(wait)
             reason = "Connection timed out" if result.timed_out else result.strerror
             say(f"failed: {reason}.\n")
             status = 4

@@ -6,7 +6,7 @@ substitution work the same for built-ins and for kubectl, curl ...
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..fs import FSError, HostFS
 
@@ -56,19 +56,25 @@ class WriteError(Exception):
 
 
 class TerminalSink(Sink):
-    """The session's screen: appends (stream, text) chunks in write order."""
+    """The session's screen: appends (stream, text) chunks in write order,
+    and hands each write to `listener` at once, so a terminal shows a
+    running loop's output as it is written."""
     is_tty = True
 
-    def __init__(self, chunks: list[tuple[str, str]], stream: str, budget: Any = None):
+    def __init__(self, chunks: list[tuple[str, str]], stream: str, budget: Any = None,
+                 listener: Callable[[str, str], None] | None = None):
         self.chunks = chunks
         self.stream = stream
         self.budget = budget
+        self.listener = listener
 
     def write(self, text: str) -> None:
         if not text:
             return
         if self.budget is not None:
             self.budget.spend(len(text))
+        if self.listener is not None:
+            self.listener(self.stream, text)
         if self.chunks and self.chunks[-1][0] == self.stream:
             self.chunks[-1] = (self.stream, self.chunks[-1][1] + text)
         else:

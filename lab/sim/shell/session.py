@@ -10,7 +10,7 @@ import posixpath
 import threading
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from ..limits import CommandLimitReached, OutputBudget, default_limits
 from ..net import recording
@@ -22,8 +22,10 @@ from .lexer import Incomplete, Lexer, ShellSyntaxError
 from .parser import Parser, as_line
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/root/bin"
-#: ids of worlds with a journaled line running (nested sessions record nothing)
-_JOURNALING: set[int] = set()
+#: (world id, thread id) of each journaled line running: a session nested in
+#: it (kubectl exec) records nothing; other terminals' lines run in threads
+#: of their own and are journaled on their own
+_JOURNALING: set[tuple[int, int]] = set()
 
 
 @dataclass
@@ -64,6 +66,8 @@ class ShellSession:
         #: False while this session runs inside another's command line (kubectl exec)
         self._outermost = True
         self.interrupt = threading.Event()
+        #: called with (stream, text) for every write to the screen as it happens
+        self.on_output: Callable[[str, str], None] | None = None
         self.iterations = 0
         #: what the running command line may still write (lab.sim.limits)
         self.output_budget: OutputBudget | None = None
@@ -132,8 +136,8 @@ class ShellSession:
         chunks: list[tuple[str, str]] = []
         limits = getattr(self.world, "limits", None) or default_limits()
         self.output_budget = OutputBudget(limits.max_output_bytes)
-        out = TerminalSink(chunks, "out", self.output_budget)
-        err = TerminalSink(chunks, "err", self.output_budget)
+        out = TerminalSink(chunks, "out", self.output_budget, self.on_output)
+        err = TerminalSink(chunks, "err", self.output_budget, self.on_output)
         self.interrupt.clear()
         self.iterations = 0
         if line.strip():
@@ -142,12 +146,14 @@ class ShellSession:
         with scope() if callable(scope) else nullcontext(True) as outermost:
             self._outermost = outermost
             if self._journaled():
-                with recording(self.world) as traces:
-                    _JOURNALING.add(id(self.world))
+                me = threading.current_thread()
+                key = (id(self.world), me.ident)
+                with recording(self.world, accept=lambda: threading.current_thread() is me) as traces:
+                    _JOURNALING.add(key)
                     try:
                         status = self._run(line, stdin, out, err)
                     finally:
-                        _JOURNALING.discard(id(self.world))
+                        _JOURNALING.discard(key)
             else:
                 traces = None
                 status = self._run(line, stdin, out, err)
@@ -166,7 +172,7 @@ class ShellSession:
         runtime = getattr(self.world, "runtime", None)
         hosts = getattr(self.world, "hosts", None)
         return (isinstance(runtime, dict) and hosts is not None and hosts.get(self.host_name) is self.host
-                and id(self.world) not in _JOURNALING)
+                and (id(self.world), threading.get_ident()) not in _JOURNALING)
 
     def _run(self, line: str, stdin: str, out: TerminalSink, err: TerminalSink) -> int:
         try:

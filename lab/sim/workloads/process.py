@@ -78,6 +78,11 @@ class MainWorld:
         if self.elapsed > FOREVER_SECONDS:
             raise RunsForever()
 
+    def wait(self, seconds: float) -> bool:
+        """World.wait for the main process: its own time passes, not the lab's."""
+        self.advance(seconds)
+        return False
+
     def settle(self) -> None:
         pass
 
@@ -129,11 +134,15 @@ class ContainerHost:
         return f"bash: {name}: command not found\n"
 
     def prompt(self, session: Any) -> str:
+        """PS1 as each shell shows it to root: busybox ash `\\w \\$ ` (`/ # `),
+        dash's built-in `# `, and Debian's bash.bashrc `\\u@\\h:\\w\\$ `."""
         cwd = session.state.cwd
-        if self.shell_flavor == "ash":
-            return f"{cwd} # "
         home = session.state.vars.get("HOME", "/root")
-        shown = "~" if cwd == home else cwd
+        shown = "~" + cwd[len(home):] if home != "/" and (cwd == home or cwd.startswith(home + "/")) else cwd
+        if self.shell_flavor == "ash":
+            return f"{shown} # "
+        if self.shell_flavor == "dash":
+            return "# "
         return f"root@{self.name}:{shown}# "
 
 

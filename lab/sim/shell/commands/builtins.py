@@ -442,7 +442,8 @@ def cmd_read(ctx, argv):
 
 @register("exit", "logout")
 def cmd_exit(ctx, argv):
-    if not ctx.shell.subshell:
+    if not ctx.shell.subshell and getattr(ctx.host, "shell_flavor", "bash") == "bash":
+        # An interactive bash says "exit"; dash and busybox ash say nothing.
         ctx.err("exit\n")
     if len(argv) > 1:
         try:
@@ -587,7 +588,11 @@ def cmd_bash(ctx, argv):
                 return 127
             sub.state.args = args[1:]
             return sub.run_source(text)
-        # SIMPLIFICATION: a nested interactive shell is not started.
+        if not ctx.stdin_is_tty:
+            # `echo cmd | sh`, `kubectl exec -i POD -- sh < script`: the commands come on stdin.
+            return sub.run_source(ctx.stdin)
+        # SIMPLIFICATION: a nested interactive shell is not started here (a
+        # terminal attaches to `kubectl exec -it ... -- sh`: shell/terminal.py).
         return 0
     except (ExitShell, AbortLine) as e:
         return e.status

@@ -64,9 +64,9 @@ def cmd_sleep(ctx, argv):
         total += float(m.group(1)) * _UNITS[m.group(2)]
     if ctx.interrupted():
         return 130
-    advance = getattr(ctx.world, "advance", None)
-    if callable(advance):
-        advance(total)
+    wait = getattr(ctx.world, "wait", None) or getattr(ctx.world, "advance", None)
+    if callable(wait) and wait(total):
+        return 130  # Ctrl-C while sleeping
     return 0
 
 
