@@ -52,3 +52,4 @@ def postgres_url() -> tuple[str | None, str]:
 def redis_url() -> str:
     return os.environ.get("REDIS_URL") or REDIS_FALLBACK_URL
 
+from tests.runner_support import clock_control, runners  # noqa: E402,F401  (fixtures for every websocket test)
