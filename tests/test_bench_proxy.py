@@ -11,7 +11,7 @@ from lab.sim.bench import proxy
 from lab.sim.proxy.kubeproxy import backend_for
 
 
-@pytest.mark.parametrize("mode", ["iptables", "nftables"])
+@pytest.mark.parametrize("mode", ["iptables", "ipvs", "nftables"])
 def test_proxy_bench_json_lines(mode):
     if backend_for(mode) is None:
         pytest.skip(f"the {mode} backend is not built yet")
@@ -19,7 +19,8 @@ def test_proxy_bench_json_lines(mode):
     assert proxy.run(5, 2, mode, kernel=False, out=out) == 0
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     figures = [r["figure"] for r in rows]
-    assert figures[:3] == ["full_sync", "resync_one", "resync_add_one"] and "peak_memory" in figures
+    assert figures[:4] == ["full_sync", "resync_one", "resync_add_one", "resync_remove_one"]
+    assert "peak_memory" in figures
     for row in rows:
         assert set(row) == {"figure", "value", "unit", "mode", "services"}
         assert row["mode"] == mode and row["services"] == 5

@@ -19,6 +19,8 @@ settling in between), then measures for one node:
   timed as resync_one: the sync with changed=[the new service port] plus
   its partial restore text; the best of `REPEATS` additions (a new Service
   each time).
+- resync_remove_one (s): the Services resync_add_one added are deleted
+  again with their EndpointSlices, one per sync, timed the same way.
 - trace_packet (s), rules_evaluated: one connection from the node to a
   ClusterIP walked by the dataplane through the synced rules (best of 3).
 - peak_memory (MB): tracemalloc peak over one more full sync + render and
@@ -221,6 +223,23 @@ def run(services: int, endpoints: int, mode: str, kernel: bool, out: Any = None)
         ruleset, elapsed = add_one(ruleset, k)
         best = elapsed if best is None else min(best, elapsed)
     emit("resync_add_one", round(best, 6), "s", mode, services, out)
+
+    def remove_one(rs: Any, k: int) -> tuple[Any, float]:
+        mark = tracker.seq
+        name = f"svc-add-{k}"
+        world.api.delete("services", name, namespace="default")
+        world.api.delete(SLICES, f"{name}-bench", namespace="default")
+        started = time.perf_counter()
+        changed = tracker.changes_since(mark)
+        rs = backend.sync(node, digest, config, rs, changed)
+        _partial_text(rs, mode)
+        return rs, time.perf_counter() - started
+
+    best = None
+    for k in range(REPEATS):
+        ruleset, elapsed = remove_one(ruleset, k)
+        best = elapsed if best is None else min(best, elapsed)
+    emit("resync_remove_one", round(best, 6), "s", mode, services, out)
     rendered = _render_all(ruleset, mode)
     if services:
         elapsed, evaluated = trace_packet(world, ruleset, f"10.96.{128 + (services - 1) // 256}.{(services - 1) % 256}")
