@@ -417,10 +417,17 @@ class IpvsRuleset:
                 vs = services.get(k)
                 if vs is not None:
                     vss[k] = self._vs_state(vs)
+        elif cache is not None and dirty is not None:
+            # virtual servers came or went: a new dict in table order, the
+            # untouched ones' states taken from the cache
+            get = cache.get
+            vss = {}
+            for key, vs in services.items():
+                st = None if key in dirty else get(key)
+                vss[key] = st if st is not None else self._vs_state(vs)
         else:
-            vss = {key: self._vs_state(vs) for key, vs in services.items()}
-        if len(vss) != len(services):
-            vss = {key: self._vs_state(vs) for key, vs in services.items()}
+            with no_gc():        # a big table's first reading: many small dicts, no cyclic garbage
+                vss = {key: self._vs_state(vs) for key, vs in services.items()}
         self._vs_cache, self._vs_dirty, self._vs_owned = vss, set(), True
         return vss
 
