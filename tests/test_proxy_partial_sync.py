@@ -130,15 +130,20 @@ def _restore_noflush(tables, text: str) -> None:
             assert line == "COMMIT", line
 
 
-def test_iptables_adding_and_removing_services_is_a_full_sync_byte_for_byte() -> None:
+@pytest.mark.parametrize("merge_min", [1024, 2])
+def test_iptables_adding_and_removing_services_is_a_full_sync_byte_for_byte(monkeypatch, merge_min: int) -> None:
     """Random adds, removes and changes of whole service ports (one at a time
     and several at once) on a mixed digest: after every partial sync every
     rendering equals a full sync's, and its partial restore input, applied
     to the previous rules as iptables-restore --noflush would, gives the
-    full sync's rules."""
+    full sync's rules. (merge_min 2: the shared tables merge their changes
+    into a new base every few syncs.)"""
     import random
 
+    from lab.sim.proxy import layered
     from lab.sim.proxy.iptables.model import parse_save, render_save
+
+    monkeypatch.setattr(layered, "MERGE_MIN", merge_min)
 
     be, cfg = backend_for("iptables"), ProxyConfig(mode="iptables", cluster_cidr="10.244.0.0/16")
     d = ProxyDigest(cluster_cidr="10.244.0.0/16")

@@ -26,6 +26,7 @@ from typing import Any, Iterable
 from ..base import EndpointInfo, NodeContext, ProxyConfig, ProxyDigest, ServicePortInfo, ServicePortName
 from . import chains as cn
 from .baseline import baseline_tables
+from ..layered import LayeredDict
 from .layout import SHARED_CHAINS, SharedLayout
 from .evaluate import EvalContext, Packet, RecentState, Verdict, evaluate, run_hook
 from .model import (Chain, ChainDict, Rule, Table, _addr, addrtype, comment, conntrack, dnat, jump, mark_match, mark_or,
@@ -197,7 +198,7 @@ class IptablesRuleset:
         self.tables = tables
         self.node = node
         self.recent: RecentState = {}
-        self._blocks: dict[ServicePortName, _Block] = {}
+        self._blocks: LayeredDict = LayeredDict()      # by service port (shared with the next partial sync)
         self._layout: SharedLayout | None = None
         self._opts: _Opts | None = None
         self._ep_total = -1
@@ -435,7 +436,7 @@ class IptablesBackend:
             key = (svc, tuple(eps))
             blocks[spn] = old if old is not None and old.key == key else self._service_block(spn, svc, eps, opts)
             keys.append(service_port_order(spn))
-        rs._blocks = blocks
+        rs._blocks = LayeredDict(blocks)
         fixed = rs._fixed_written = self._fixed_rules(opts)
         rs._layout = SharedLayout.build(list(blocks), keys, blocks.values(),
                                         {("nat", "KUBE-SERVICES"): [r for _, r in fixed["nat_tail"]]})
@@ -448,7 +449,7 @@ class IptablesBackend:
         sync would put them. Returns (blocks whose chains are written, blocks
         replaced or gone), in write order."""
         assert prev._layout is not None
-        blocks = dict(prev._blocks)
+        blocks = prev._blocks.derive() if isinstance(prev._blocks, LayeredDict) else LayeredDict(prev._blocks)
         layout = prev._layout.derive()
         fresh: list[_Block] = []
         gone: list[_Block] = []
@@ -507,7 +508,7 @@ class IptablesBackend:
             tables = {}
             for name, t in previous.tables.items():
                 nt = Table(name)
-                nt.chains = ChainDict(t.chains)
+                nt.chains = t.chains.derive() if isinstance(t.chains, ChainDict) else ChainDict(t.chains)
                 tables[name] = nt
         for tname in ("mangle", "nat", "filter"):
             tables.setdefault(tname, Table(tname)).chains.setdefault(
