@@ -354,6 +354,7 @@ class Rule:
     written: str | None = None   # the args as the writer gave them (restore input)
     _save: str | None = None
     _net: Any = None             # cached (src, dst) networks for evaluation
+    _ikey: Any = False           # cached evaluate._index_key (False: not yet known)
 
     def save_args(self) -> str:
         """Everything after `-A CHAIN ` in iptables-save form."""

@@ -15,13 +15,18 @@ Each service port's rules are built once into a block that an incremental
 sync reuses when neither the Service nor its endpoints changed (KEP-3453):
 unchanged per-service chains keep their Chain objects and so their
 counters, while the chains kube-proxy rewrites on every sync (KUBE-SERVICES,
-KUBE-NODEPORTS, the filter chains ...) start again from zero.
+KUBE-NODEPORTS, the filter chains ...) start again from zero. Those shared
+chains are not rebuilt from every block either: a partial sync splices the
+changed ports' rules and restore lines into the previous sync's (layout.py),
+and its tables share the previous ones' chains (model.ChainDict, a
+LayeredDict), so adding or removing one Service at 20,000 costs a few
+milliseconds, and the result is byte for byte a full sync's.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from ..base import EndpointInfo, NodeContext, ProxyConfig, ProxyDigest, ServicePortInfo, ServicePortName
 from . import chains as cn
@@ -391,7 +396,7 @@ class IptablesBackend:
         changed_set = set(changed) if changed is not None else None
         total = self._endpoint_total(digest, prev, changed_set)
         opts = self._options(node, digest, config, total)
-        reuse = prev is not None and prev._opts == opts
+        reuse = prev is not None and prev._opts == opts and prev._layout is not None
         tables = self._start_tables(node, digest, previous)
         rs = IptablesRuleset(tables, node)
         rs._opts = opts
@@ -404,8 +409,8 @@ class IptablesBackend:
             assert prev is not None and changed_set is not None
             fresh, gone = self._splice(rs, digest, prev, changed_set, opts)
         else:
-            fresh, gone = self._build_all(rs, digest, prev._blocks if reuse and prev is not None else {}, opts), \
-                (list(prev._blocks.values()) if prev is not None else [])
+            fresh = self._build_all(rs, digest, prev._blocks if reuse and prev is not None else {}, opts)
+            gone = list(prev._blocks.values()) if prev is not None else []
 
         # Per-service nat chains: on a partial sync unchanged ones keep their
         # Chain objects (and counters); everything else is rewritten.
@@ -421,7 +426,7 @@ class IptablesBackend:
         self._ensure_jumps(tables)
         return rs
 
-    def _build_all(self, rs: IptablesRuleset, digest: ProxyDigest, old_blocks: dict[ServicePortName, "_Block"],
+    def _build_all(self, rs: IptablesRuleset, digest: ProxyDigest, old_blocks: Mapping[ServicePortName, "_Block"],
                    opts: _Opts) -> list["_Block"]:
         """A full sync's blocks (an old block is kept when its Service and
         endpoints are the same) and the layout of the shared chains."""
