@@ -32,3 +32,17 @@ def test_proxy_bench_json_lines(mode):
 def test_dispatch_rejects_unknown_benchmark(capsys):
     assert bench_main.main(["nope"]) == 2
     assert capsys.readouterr().err.startswith("usage: python -m lab.sim.bench {cluster,proxy}")
+
+
+def test_proxy_bench_repeats_are_checked(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        proxy.main(["--services", "3", "--repeats", "0"])
+    assert exit_info.value.code == 2
+    assert "error: --repeats must be between 1 and 250" in capsys.readouterr().err
+
+
+def test_proxy_bench_runs_with_more_repeats():
+    out = io.StringIO()
+    assert proxy.run(4, 1, "iptables", kernel=False, out=out, repeats=5) == 0
+    figures = [json.loads(line)["figure"] for line in out.getvalue().splitlines()]
+    assert figures[:5] == ["full_sync", "resync_one", "resync_add_one", "resync_remove_one", "trace_packet"]
