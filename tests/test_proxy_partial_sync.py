@@ -205,3 +205,38 @@ def test_iptables_splice_leaves_the_untouched_shared_chains_as_they_were() -> No
     rs3 = be.sync(NODE, d, cfg, rs2, [spn])
     assert rules(rs3, "nat", "KUBE-SERVICES") is rules(rs2, "nat", "KUBE-SERVICES")
     assert rs3.save() == be.sync(NODE, d, cfg).save()
+
+
+@pytest.mark.parametrize("mode", ["ipvs", "nftables"])
+@pytest.mark.parametrize("merge_min", [1024, 2])
+def test_adding_and_removing_services_is_a_full_sync_in_ipvs_and_nftables(monkeypatch, mode: str,
+                                                                          merge_min: int) -> None:
+    """The random walk of the iptables test above in the other modes: every
+    rendering after each partial sync equals a full sync's (the maps these
+    syncs share with their predecessors merge every few syncs at merge_min 2)."""
+    import random
+
+    from lab.sim.proxy import layered
+
+    monkeypatch.setattr(layered, "MERGE_MIN", merge_min)
+    be, cfg = backend_for(mode), ProxyConfig(mode=mode, cluster_cidr="10.244.0.0/16")
+    d = ProxyDigest(cluster_cidr="10.244.0.0/16")
+    pool = [_varied(i) for i in range(70)]
+    for spn, info, eps in pool[::2]:
+        d.services[spn], d.endpoints[spn] = info, eps
+    rs = be.sync(NODE, d, cfg)
+    rng = random.Random(11)
+    for step in range(40):
+        changed = []
+        for _ in range(1 if step % 3 else 2):
+            spn, info, eps = pool[rng.randrange(len(pool))]
+            if spn in d.services and rng.random() < 0.3:
+                d.endpoints[spn] = [] if d.endpoints.get(spn) else [EndpointInfo("10.244.9.9", 8080, node_name="n1")]
+            elif spn in d.services:
+                del d.services[spn]
+                d.endpoints.pop(spn, None)
+            else:
+                d.services[spn], d.endpoints[spn] = info, eps
+            changed.append(spn)
+        rs = be.sync(NODE, d, cfg, rs, changed)
+        assert _render(rs, mode) == _render(be.sync(NODE, d, cfg), mode), (step, changed)
