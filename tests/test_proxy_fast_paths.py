@@ -158,10 +158,10 @@ def test_nftables_partial_sync_swaps_blocks_and_writes_only_the_change() -> None
         "delete element ip kube-proxy cluster-ips { 10.96.1.3 }\n"
         "delete element ip kube-proxy no-endpoint-services { 10.96.1.3 . tcp . 80 }\n"
         "flush chain ip kube-proxy endpoint-VKDPAKCQ-default/svc-002/tcp/http__10.244.1.4/8080\n"
-        "delete chain ip kube-proxy endpoint-VKDPAKCQ-default/svc-002/tcp/http__10.244.1.4/8080\n"
         "flush chain ip kube-proxy endpoint-J23ZNUY4-default/svc-002/tcp/http__10.244.2.4/8080\n"
-        "delete chain ip kube-proxy endpoint-J23ZNUY4-default/svc-002/tcp/http__10.244.2.4/8080\n"
         "flush chain ip kube-proxy service-ZIDCG536-default/svc-002/tcp/http\n"
+        "delete chain ip kube-proxy endpoint-VKDPAKCQ-default/svc-002/tcp/http__10.244.1.4/8080\n"
+        "delete chain ip kube-proxy endpoint-J23ZNUY4-default/svc-002/tcp/http__10.244.2.4/8080\n"
         "delete chain ip kube-proxy service-ZIDCG536-default/svc-002/tcp/http\n")
 
 

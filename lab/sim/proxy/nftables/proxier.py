@@ -507,7 +507,8 @@ class NftablesRuleset:
         (elements, affinity sets, chains); after a full sync, `transaction()`.
 
         SIMPLIFICATION: kube-proxy flushes a stale chain and deletes it a sync
-        later; here it is flushed and deleted at once."""
+        later; here it is flushed and deleted at once (all stale chains
+        flushed first, so none is still referenced when it is deleted)."""
         if self._partial is None:
             return self.transaction()
         gone, fresh = self._partial
@@ -526,13 +527,12 @@ class NftablesRuleset:
             for n, e in b.elements:
                 if (n, e.key) not in kept_elements:
                     out.append(f"delete element {PREFIX} {n} {{ {' . '.join(e.key)} }}")
-        for b in gone:
-            for c in b.chains:
-                if c.name not in kept_chains:
-                    out += [f"flush chain {PREFIX} {c.name}", f"delete chain {PREFIX} {c.name}"]
-            for x in b.sets:
-                if x.name not in kept_sets:
-                    out.append(f"delete set {PREFIX} {x.name}")
+        stale = [c.name for b in gone for c in b.chains if c.name not in kept_chains]
+        # every stale chain flushed before any is deleted: a service chain still
+        # jumps to its endpoint chains until it is flushed (nft: Device or resource busy)
+        out += [f"flush chain {PREFIX} {name}" for name in stale]
+        out += [f"delete chain {PREFIX} {name}" for name in stale]
+        out += [f"delete set {PREFIX} {x.name}" for b in gone for x in b.sets if x.name not in kept_sets]
         return "\n".join(out) + "\n"
 
     def transaction(self) -> str:
