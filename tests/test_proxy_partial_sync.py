@@ -240,3 +240,21 @@ def test_adding_and_removing_services_is_a_full_sync_in_ipvs_and_nftables(monkey
             changed.append(spn)
         rs = be.sync(NODE, d, cfg, rs, changed)
         assert _render(rs, mode) == _render(be.sync(NODE, d, cfg), mode), (step, changed)
+
+
+def test_iptables_sync_after_a_config_change_drops_the_chains_of_services_gone_meanwhile() -> None:
+    """A changed masquerade bit makes the next sync a full one on top of the
+    previous tables: the chains of a Service deleted at the same time go too."""
+    be = backend_for("iptables")
+    d = ProxyDigest(cluster_cidr="10.244.0.0/16")
+    for i in range(4):
+        spn, info, eps = _varied(i * 7)          # kind 0: ClusterIP with endpoints
+        d.services[spn], d.endpoints[spn] = info, eps
+    rs = be.sync(NODE, d, ProxyConfig(mode="iptables", cluster_cidr="10.244.0.0/16"))
+    gone = next(iter(d.services))
+    svc_chains = [n for n in rs._blocks[gone].chain_order]
+    del d.services[gone], d.endpoints[gone]
+    cfg = ProxyConfig(mode="iptables", cluster_cidr="10.244.0.0/16", masquerade_bit=5)
+    rs2 = be.sync(NODE, d, cfg, rs, [gone])
+    assert rs2._partial is None and svc_chains and not any(n in rs2.tables["nat"].chains for n in svc_chains)
+    assert rs2.save() == be.sync(NODE, d, cfg).save()
