@@ -82,6 +82,57 @@ def test_restore_input_is_normalised_by_the_kernel_like_our_save_form(netns):
         assert theirs == ours, table
 
 
+def _loaded_like_ours(ns: str, rs) -> None:
+    """The kernel's nat and filter tables, as the real iptables-save prints
+    them, equal our save form of `rs` for the chains kube-proxy writes (the
+    namespace has no built-in jumps or canaries: those are not restore input)."""
+    for table in ("filter", "nat"):
+        theirs = _body(_run("ip", "netns", "exec", ns, "iptables-save", "-t", table).stdout)
+        present = {l[1:].split(" ")[0] for l in theirs if l.startswith(":")}
+        builtins = {"INPUT", "FORWARD", "OUTPUT", "PREROUTING", "POSTROUTING"}
+
+        def keep(line: str) -> bool:
+            if line.startswith(":"):
+                return line[1:].split(" ")[0] in present
+            if line.startswith("-A "):
+                chain = line.split(" ")[1]
+                return chain in present and chain not in builtins
+            return True
+        ours = [l for l in _body(rs.save(table=table)) if keep(l)]
+        assert theirs == ours, table
+
+
+def test_partial_restores_of_added_and_removed_services_load_into_a_full_sync(netns):
+    """kube-proxy's first sync writes the whole input; then Services come and
+    go one partial sync at a time, each writing only its restore_partial()
+    with --noflush. The real kernel ends with exactly a full sync's rules."""
+    from test_proxy_partial_sync import _varied
+
+    ns = netns()
+    be, cfg = IptablesBackend(), ProxyConfig(cluster_cidr="10.244.0.0/16")
+    node = NodeContext("n1", "192.168.1.11", "10.244.1.0/24")
+    d = ProxyDigest(cluster_cidr="10.244.0.0/16")
+    pool = [_varied(i) for i in range(14)]
+    for spn, info, eps in pool[:10]:
+        d.services[spn], d.endpoints[spn] = info, eps
+    rs = be.sync(node, d, cfg)
+    _run("ip", "netns", "exec", ns, "iptables-restore", "--noflush", input=rs.restore_input())
+    steps = [[pool[12]], [pool[3]], [pool[0], pool[13]], [pool[6], pool[11]]]   # add, remove, both, both
+    for step in steps:
+        for spn, info, eps in step:
+            if spn in d.services:
+                del d.services[spn], d.endpoints[spn]
+            else:
+                d.services[spn], d.endpoints[spn] = info, eps
+        rs = be.sync(node, d, cfg, rs, [spn for spn, _, _ in step])
+        text = rs.restore_partial()
+        assert text != rs.restore_input()
+        _run("ip", "netns", "exec", ns, "iptables-restore", "--noflush", input=text)
+        full = be.sync(node, d, cfg)
+        assert rs.save() == full.save()
+        _loaded_like_ours(ns, full)
+
+
 def test_real_packet_to_cluster_ip_is_dnated(netns):
     if shutil.which("conntrack") is None:
         pytest.skip("conntrack is not installed")

@@ -104,3 +104,52 @@ def test_variants_round_trip_through_real_nft(netns: str, tmp_path: Path, config
     real = load_and_list(netns, rs, tmp_path)
     ours = rs.render("nft", ["list", "table", "ip", "kube-proxy"])[0]
     assert real == ours
+
+
+def _objects(listing: str) -> list[str]:
+    """The table's sets, maps and chains, each as its text, in name order
+    (a real table lists them in creation order, ours in a full sync's order)."""
+    blocks, cur = [], []
+    for line in listing.splitlines()[1:-1]:
+        if line.startswith("\t") and not line.startswith("\t\t") and line.strip() not in ("}",) and cur == [] \
+                and not line.startswith("\tcomment"):
+            cur = [line]
+        elif cur:
+            cur.append(line)
+            if line == "\t}":
+                blocks.append("\n".join(cur))
+                cur = []
+    return sorted(blocks)
+
+
+def test_partial_restores_of_added_and_removed_services_load_into_a_full_sync(netns: str, tmp_path: Path) -> None:
+    """The first sync loads the whole transaction; then Services come and go,
+    each partial sync writing only its restore_partial() with `nft -f`. The
+    real table ends with exactly a full sync's objects."""
+    from test_proxy_partial_sync import NODE, _varied
+
+    be, cfg = NftablesBackend(), ProxyConfig(mode="nftables", cluster_cidr="10.244.0.0/16")
+    d = ProxyDigest(cluster_cidr="10.244.0.0/16")
+    pool = [_varied(i) for i in range(16)]
+    for spn, info, eps in pool[:12]:
+        d.services[spn], d.endpoints[spn] = info, eps
+    rs = be.sync(NODE, d, cfg)
+    load_and_list(netns, rs, tmp_path)
+    steps = [[pool[14]], [pool[3]], [pool[0], pool[15]], [pool[6], pool[13]], [pool[4]]]
+    for i, step in enumerate(steps):
+        for spn, info, eps in step:
+            if spn in d.services:
+                del d.services[spn], d.endpoints[spn]
+            else:
+                d.services[spn], d.endpoints[spn] = info, eps
+        rs = be.sync(NODE, d, cfg, rs, [spn for spn, _, _ in step])
+        path = tmp_path / f"partial-{i}.nft"
+        path.write_text(rs.restore_partial())
+        loaded = subprocess.run(["ip", "netns", "exec", netns, "nft", "-f", str(path)], capture_output=True, text=True)
+        assert loaded.returncode == 0, loaded.stderr
+        real = subprocess.run(["ip", "netns", "exec", netns, "nft", "list", "table", "ip", "kube-proxy"],
+                              capture_output=True, text=True, check=True).stdout
+        full = be.sync(NODE, d, cfg).render("nft", ["list", "table", "ip", "kube-proxy"])[0]
+        assert rs.render("nft", ["list", "table", "ip", "kube-proxy"])[0] == full
+        assert len(_objects(full)) > 30
+        assert _objects(real) == _objects(full), i

@@ -158,8 +158,32 @@ def test_nftables_partial_sync_swaps_blocks_and_writes_only_the_change() -> None
         "delete element ip kube-proxy cluster-ips { 10.96.1.3 }\n"
         "delete element ip kube-proxy no-endpoint-services { 10.96.1.3 . tcp . 80 }\n"
         "flush chain ip kube-proxy endpoint-VKDPAKCQ-default/svc-002/tcp/http__10.244.1.4/8080\n"
-        "delete chain ip kube-proxy endpoint-VKDPAKCQ-default/svc-002/tcp/http__10.244.1.4/8080\n"
         "flush chain ip kube-proxy endpoint-J23ZNUY4-default/svc-002/tcp/http__10.244.2.4/8080\n"
-        "delete chain ip kube-proxy endpoint-J23ZNUY4-default/svc-002/tcp/http__10.244.2.4/8080\n"
         "flush chain ip kube-proxy service-ZIDCG536-default/svc-002/tcp/http\n"
+        "delete chain ip kube-proxy endpoint-VKDPAKCQ-default/svc-002/tcp/http__10.244.1.4/8080\n"
+        "delete chain ip kube-proxy endpoint-J23ZNUY4-default/svc-002/tcp/http__10.244.2.4/8080\n"
         "delete chain ip kube-proxy service-ZIDCG536-default/svc-002/tcp/http\n")
+
+
+def test_ipvs_state_after_services_come_and_go_reads_only_the_new_ones() -> None:
+    """The kernel's IPVS table as plain data (what the dataplane persists),
+    after a partial sync that adds one Service and removes another: the same
+    entries in the same table order as reading every virtual server again,
+    the untouched ones' entries carried over rather than read again."""
+    d = _digest(40)
+    be = backend_for("ipvs")
+    cfg = _config("ipvs")
+    rs = be.sync(NODE, d, cfg)
+    before = rs.ipvs_state()["ipvs"]
+    new = ServicePortName("default", "svc-0205", "http")          # sorts between svc-020 and svc-021
+    d.services[new] = ServicePortInfo(new, "10.96.3.1", 80, "TCP", node_port=31005, service_type="NodePort")
+    d.endpoints[new] = [EndpointInfo("10.244.1.77", 8080, node_name="k8s-node1")]
+    gone = ServicePortName("default", "svc-011", "http")
+    del d.services[gone], d.endpoints[gone]
+    rs2 = be.sync(NODE, d, cfg, rs, [new, gone])
+    assert rs2._partial is not None
+    after = rs2.ipvs_state()["ipvs"]
+    assert list(after.items()) == [(k, rs2._vs_state(vs)) for k, vs in rs2.services.items()]
+    assert "TCP/10.96.3.1:80" in after and "TCP/10.96.1.11:80" not in after
+    assert after["TCP/10.96.1.12:80"] is before["TCP/10.96.1.12:80"]
+    assert rs.ipvs_state()["ipvs"] == before          # the previous ruleset's table is intact

@@ -1,4 +1,4 @@
-"""`python -m lab.sim.bench proxy --services N [--endpoints 3] [--mode M] [--kernel]`.
+"""`python -m lab.sim.bench proxy --services N [--endpoints 3] [--mode M] [--repeats R] [--kernel]`.
 
 Builds a world with N ClusterIP Services of `--endpoints` endpoints each
 (written straight through the apiserver, EndpointSlices by hand, no
@@ -6,21 +6,27 @@ settling in between), then measures for one node:
 
 - full_sync (s): a sync from scratch (no previous ruleset) plus rendering
   the whole ruleset as the learner reads it (`iptables-save`, `ipvsadm -Ln`,
-  `nft list table ip kube-proxy`); the best of `REPEATS` runs.
+  `nft list table ip kube-proxy`); the best of 3 runs.
 - resync_one (s): on the ruleset of a full sync (which has also written its
   full restore input, as kube-proxy's first sync does), one Service's
   EndpointSlice gains an endpoint; timed: the sync with changed=[that
   service port] on the previous ruleset, plus rendering what kube-proxy
   would write for it (iptables: `restore_partial()`, the partial
   iptables-restore input; other modes: their `restore_partial()` when they
-  have one, else the full rendering above); the best of `REPEATS` changes.
+  have one, else the full rendering above); the best of `--repeats`
+  changes (default 3: on a shared machine more repeats give a steadier
+  minimum).
 - resync_add_one (s): on the ruleset after resync_one, a new ClusterIP
   Service and its EndpointSlice (one endpoint on this node) are created;
   timed as resync_one: the sync with changed=[the new service port] plus
-  its partial restore text; the best of `REPEATS` additions (a new Service
-  each time).
+  its partial restore text; the best of `--repeats` additions (a new
+  Service each time).
+- resync_remove_one (s): the Services resync_add_one added are deleted
+  again with their EndpointSlices, one per sync, timed the same way.
 - trace_packet (s), rules_evaluated: one connection from the node to a
-  ClusterIP walked by the dataplane through the synced rules (best of 3).
+  ClusterIP walked by the dataplane through the synced rules (best of
+  `--repeats`; the first walk on a node also builds the dataplane's record
+  of its rules' state, which later walks update).
 - peak_memory (MB): tracemalloc peak over one more full sync + render and
   one resync (measured apart, tracemalloc slows what it traces).
 - with --kernel, kernel_load (s): the real iptables-restore / nft -f loading
@@ -132,7 +138,7 @@ def _kube_proxy_writes(ruleset: Any) -> None:
             return
 
 
-def trace_packet(world: Any, ruleset: Any, cluster_ip: str) -> tuple[float, int | None]:
+def trace_packet(world: Any, ruleset: Any, cluster_ip: str, repeats: int = REPEATS) -> tuple[float, int | None]:
     """One connection from the node to the last Service's ClusterIP, walked by the
     dataplane through `ruleset` (installed as the node's kube-proxy rules):
     (seconds of engine time, rules evaluated on the way). The bench's endpoints
@@ -144,7 +150,7 @@ def trace_packet(world: Any, ruleset: Any, cluster_ip: str) -> tuple[float, int 
     controller = kube_proxy_controller(world)
     controller._rulesets[NODE] = ruleset
     best, evaluated = None, None
-    for _ in range(REPEATS):
+    for _ in range(repeats):
         with recording(world) as traces:
             started = time.perf_counter()
             connect(world, NODE, cluster_ip, 80)
@@ -154,7 +160,7 @@ def trace_packet(world: Any, ruleset: Any, cluster_ip: str) -> tuple[float, int 
     return best, evaluated
 
 
-def run(services: int, endpoints: int, mode: str, kernel: bool, out: Any = None) -> int:
+def run(services: int, endpoints: int, mode: str, kernel: bool, out: Any = None, repeats: int = REPEATS) -> int:
     backend = backend_for(mode)
     if backend is None:
         sys.stderr.write(f"no {mode} backend is available\n")
@@ -193,7 +199,7 @@ def run(services: int, endpoints: int, mode: str, kernel: bool, out: Any = None)
         return rs, time.perf_counter() - started
 
     best = None
-    for _ in range(REPEATS):
+    for _ in range(repeats):
         ruleset, elapsed = change_one(ruleset)
         best = elapsed if best is None else min(best, elapsed)
     emit("resync_one", round(best, 6), "s", mode, services, out)
@@ -217,13 +223,31 @@ def run(services: int, endpoints: int, mode: str, kernel: bool, out: Any = None)
         return rs, time.perf_counter() - started
 
     best = None
-    for k in range(REPEATS):
+    for k in range(repeats):
         ruleset, elapsed = add_one(ruleset, k)
         best = elapsed if best is None else min(best, elapsed)
     emit("resync_add_one", round(best, 6), "s", mode, services, out)
+
+    def remove_one(rs: Any, k: int) -> tuple[Any, float]:
+        mark = tracker.seq
+        name = f"svc-add-{k}"
+        world.api.delete("services", name, namespace="default")
+        world.api.delete(SLICES, f"{name}-bench", namespace="default")
+        started = time.perf_counter()
+        changed = tracker.changes_since(mark)
+        rs = backend.sync(node, digest, config, rs, changed)
+        _partial_text(rs, mode)
+        return rs, time.perf_counter() - started
+
+    best = None
+    for k in range(repeats):
+        ruleset, elapsed = remove_one(ruleset, k)
+        best = elapsed if best is None else min(best, elapsed)
+    emit("resync_remove_one", round(best, 6), "s", mode, services, out)
     rendered = _render_all(ruleset, mode)
     if services:
-        elapsed, evaluated = trace_packet(world, ruleset, f"10.96.{128 + (services - 1) // 256}.{(services - 1) % 256}")
+        elapsed, evaluated = trace_packet(world, ruleset, f"10.96.{128 + (services - 1) // 256}.{(services - 1) % 256}",
+                                          repeats)
         emit("trace_packet", round(elapsed, 6), "s", mode, services, out)
         if evaluated is not None:
             emit("rules_evaluated", int(evaluated), "rules", mode, services, out)
@@ -250,6 +274,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--services", type=int, required=True)
     parser.add_argument("--endpoints", type=int, default=3)
     parser.add_argument("--mode", choices=("iptables", "ipvs", "nftables"), default="iptables")
+    parser.add_argument("--repeats", type=int, default=REPEATS,
+                        help="changes (and walks) the resync and trace figures are the best of (1-250)")
     parser.add_argument("--kernel", action="store_true")
     args = parser.parse_args(argv)
-    return run(args.services, args.endpoints, args.mode, args.kernel)
+    if not 1 <= args.repeats <= 250:
+        parser.error("--repeats must be between 1 and 250")
+    return run(args.services, args.endpoints, args.mode, args.kernel, repeats=args.repeats)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 
@@ -48,8 +49,10 @@ class Route:
     node: str = ""          # the node an overlay route leads to
 
 
+@lru_cache(maxsize=4096)
 def mac(*parts: str) -> str:
-    """A stable locally administered MAC for an interface."""
+    """A stable locally administered MAC for an interface (a pure function of
+    its parts, remembered: every packet walk lists the node's interfaces)."""
     digest = hashlib.sha256("/".join(parts).encode()).digest()
     first = (digest[0] & 0xFE) | 0x02
     return ":".join(f"{b:02x}" for b in (first, *digest[1:6]))
@@ -73,31 +76,44 @@ def pod_cidr(world: Any, node: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=4096)
+def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """`ip_network(cidr, strict=False)`, parsed once per text (networks are immutable)."""
+    return ipaddress.ip_network(cidr, strict=False)
+
+
+@lru_cache(maxsize=1024)
+def _first_and_network(cidr: str) -> tuple[str, str]:
+    net = _network(cidr)
+    return str(net.network_address + 1), str(net.network_address)
+
+
 def bridge_ip(world: Any, node: str) -> str:
     """cni0's address: the first address of the node's podCIDR."""
     cidr = pod_cidr(world, node)
-    return str(ipaddress.ip_network(cidr, strict=False).network_address + 1) if cidr else ""
+    return _first_and_network(cidr)[0] if cidr else ""
 
 
 def flannel_ip(world: Any, node: str) -> str:
     """flannel.1's address: the network address of the node's podCIDR."""
     cidr = pod_cidr(world, node)
-    return str(ipaddress.ip_network(cidr, strict=False).network_address) if cidr else ""
+    return _first_and_network(cidr)[1] if cidr else ""
 
 
 def cluster_cidr(world: Any) -> str:
     return world.profile.pod_network
 
 
+@lru_cache(maxsize=8192)
 def _in(ip: str, cidr: str) -> bool:
     try:
-        return ipaddress.ip_address(ip) in ipaddress.ip_network(cidr, strict=False)
+        return ipaddress.ip_address(ip) in _network(cidr)
     except ValueError:
         return False
 
 
 def lan(ip: str) -> ipaddress.IPv4Network:
-    return ipaddress.ip_network(f"{ip}/24", strict=False)
+    return _network(f"{ip}/24")  # type: ignore[return-value]
 
 
 def node_of_cidr(world: Any, ip: str) -> str:
@@ -139,23 +155,28 @@ def _node_pods(world: Any, node: str) -> list[dict[str, Any]]:
 
 def node_interfaces(world: Any, node: str, ruleset: Any = None) -> list[Interface]:
     """lo, eth0, flannel.1, cni0, [kube-ipvs0], then the pods' veths by ifindex."""
+    veths = [Interface(veth_index(world, p, ruleset), veth_name(p), (), peer_index=2, master="cni0",
+                       mac=mac(p["metadata"].get("uid", ""), "veth"), mtu=1450)
+             for p in _node_pods(world, node)]
+    return _own_interfaces(world, node, ruleset) + sorted(veths, key=lambda i: i.index)
+
+
+def _own_interfaces(world: Any, node: str, ruleset: Any = None) -> list[Interface]:
+    """The node's interfaces that are not pods' veths (the ones with addresses)."""
     host = world.hosts[node]
     net = lan(host.ip)
     out = [Interface(1, "lo", ("127.0.0.1/8",), mac="00:00:00:00:00:00", mtu=65536),
            Interface(2, "eth0", (f"{host.ip}/{net.prefixlen}",), mac=mac(node, "eth0"))]
     cidr = pod_cidr(world, node)
     if cidr:
-        pnet = ipaddress.ip_network(cidr, strict=False)
+        pnet = _network(cidr)
         out.append(Interface(3, "flannel.1", (f"{pnet.network_address}/32",), mac=mac(node, "flannel.1"), mtu=1450))
         out.append(Interface(4, "cni0", (f"{pnet.network_address + 1}/{pnet.prefixlen}",), mac=mac(node, "cni0"),
                              mtu=1450))
     if ruleset is not None and getattr(ruleset, "mode", "") == "ipvs":
         addrs = tuple(f"{a}/32" for a in getattr(ruleset, "kube_ipvs0_addresses", ()) or ())
         out.append(Interface(5, "kube-ipvs0", addrs, mac=mac(node, "kube-ipvs0")))
-    veths = [Interface(veth_index(world, p, ruleset), veth_name(p), (), peer_index=2, master="cni0",
-                       mac=mac(p["metadata"].get("uid", ""), "veth"), mtu=1450)
-             for p in _node_pods(world, node)]
-    return out + sorted(veths, key=lambda i: i.index)
+    return out
 
 
 def pod_interfaces(world: Any, pod: dict[str, Any]) -> list[Interface]:
@@ -173,7 +194,7 @@ def pod_interfaces(world: Any, pod: dict[str, Any]) -> list[Interface]:
 def local_addresses(world: Any, node: str, ruleset: Any = None) -> frozenset[str]:
     """Every address of the node (`addrtype LOCAL` / `fib daddr type local`)."""
     addrs = {"127.0.0.1"}
-    for iface in node_interfaces(world, node, ruleset)[:5]:
+    for iface in _own_interfaces(world, node, ruleset):      # veths have no addresses
         addrs.update(a.split("/")[0] for a in iface.addresses)
     return frozenset(addrs)
 

@@ -128,7 +128,9 @@ def _index_key(rule: Rule) -> tuple | None:
 def chain_index(chain: Any) -> tuple[list[int], dict[tuple, list[int]]] | None:
     """(rules always tried, rule numbers by `_index_key`) of a long chain,
     cached on the chain while its rule list is the same list of the same
-    length (as Chain.save_text is); None for a short chain."""
+    length (as Chain.save_text is); None for a short chain. Each rule's key is
+    remembered on the rule: rules outlive the lists a partial sync splices
+    them into, and those lists' indexes are built again."""
     rules = chain.rules
     if len(rules) < INDEX_MIN_RULES:
         return None
@@ -138,7 +140,9 @@ def chain_index(chain: Any) -> tuple[list[int], dict[tuple, list[int]]] | None:
     always: list[int] = []
     by_key: dict[tuple, list[int]] = {}
     for i, r in enumerate(rules):
-        k = _index_key(r)
+        k = r._ikey
+        if k is False:
+            k = r._ikey = _index_key(r)
         if k is None:
             always.append(i)
         else:

@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Iterator
 
+from ..layered import LayeredDict
+
 VERSION = "v1.8.9 (nf_tables)"
 
 
@@ -352,6 +354,7 @@ class Rule:
     written: str | None = None   # the args as the writer gave them (restore input)
     _save: str | None = None
     _net: Any = None             # cached (src, dst) networks for evaluation
+    _ikey: Any = False           # cached evaluate._index_key (False: not yet known)
 
     def save_args(self) -> str:
         """Everything after `-A CHAIN ` in iptables-save form."""
@@ -467,63 +470,64 @@ class Chain:
         return self._text
 
 
-class ChainDict(dict):
-    """A table's chains by name that keeps its names sorted as they come and go
-    (bisect), so listing a big table does not sort 100,000 names every time."""
+class ChainDict(LayeredDict):
+    """A table's chains by name. A LayeredDict: the next sync's table starts
+    from `derive()`, which shares these chains instead of copying 80,000 of
+    them. Keeps its names sorted as they come and go (bisect), so listing a
+    big table does not sort 100,000 names every time; a derived one shares
+    the sorted list until its first change of names."""
 
-    __slots__ = ("_sorted",)
+    __slots__ = ("_sorted", "_sorted_own")
 
-    def __init__(self, *args: Any, **kw: Any):
-        super().__init__(*args, **kw)
-        src = args[0] if args and not kw else None
-        self._sorted: list[str] | None = list(src._sorted) if isinstance(src, ChainDict) and src._sorted is not None \
-            else None
+    def __init__(self, items: Any = None):
+        super().__init__(items)
+        self._sorted: list[str] | None = None
+        self._sorted_own = True
+
+    def derive(self) -> "ChainDict":
+        new = super().derive()
+        assert isinstance(new, ChainDict)
+        new._sorted, new._sorted_own = self._sorted, False
+        self._sorted_own = False
+        return new
 
     def sorted_names(self) -> list[str]:
         if self._sorted is None:
-            self._sorted = sorted(self)
+            self._sorted, self._sorted_own = sorted(self), True
+        return self._sorted
+
+    def pick(self, names: Iterable[str]) -> list[Chain]:
+        """The chains of `names` (all present), in that order."""
+        if not self._top:
+            return list(map(self._base.__getitem__, names))
+        return [self[n] for n in names]
+
+    def _names(self) -> list[str]:
+        """The sorted names, this dict's own to change."""
+        assert self._sorted is not None
+        if not self._sorted_own:
+            self._sorted, self._sorted_own = list(self._sorted), True
         return self._sorted
 
     def __setitem__(self, key: str, value: Chain) -> None:
         if self._sorted is not None and key not in self:
-            bisect.insort(self._sorted, key)
-        super().__setitem__(key, value)
-
-    def _forget(self, key: str) -> None:
-        if self._sorted is not None:
-            i = bisect.bisect_left(self._sorted, key)
-            if i < len(self._sorted) and self._sorted[i] == key:
-                del self._sorted[i]
+            bisect.insort(self._names(), key)
+        if not self._frozen:
+            self._base[key] = value
+            self._len = len(self._base)
+        else:
+            super().__setitem__(key, value)
 
     def __delitem__(self, key: str) -> None:
         super().__delitem__(key)
-        self._forget(key)
-
-    def pop(self, key: str, *default: Any) -> Any:
-        if key in self:
-            self._forget(key)
-        return super().pop(key, *default)
-
-    def setdefault(self, key: str, default: Any = None) -> Any:
-        if key not in self:
-            self[key] = default
-        return super().__getitem__(key)
-
-    def update(self, *args: Any, **kw: Any) -> None:
-        for k, v in dict(*args, **kw).items():
-            self[k] = v
-
-    def popitem(self) -> tuple[str, Chain]:
-        k, v = super().popitem()
-        self._forget(k)
-        return k, v
+        if self._sorted is not None:
+            i = bisect.bisect_left(self._sorted, key)
+            if i < len(self._sorted) and self._sorted[i] == key:
+                del self._names()[i]
 
     def clear(self) -> None:
         super().clear()
-        self._sorted = None
-
-    def copy(self) -> "ChainDict":
-        return ChainDict(self)
+        self._sorted, self._sorted_own = None, True
 
 
 class Table:
@@ -555,7 +559,7 @@ class Table:
         chains = self.chains
         builtin_names = BUILTIN_CHAINS.get(self.name, ())
         builtins = [chains[b] for b in builtin_names if b in chains]
-        users = [c for c in map(chains.__getitem__, chains.sorted_names()) if c.policy is None]
+        users = [c for c in chains.pick(chains.sorted_names()) if c.policy is None]
         return builtins + users
 
     def references(self) -> dict[str, int]:

@@ -319,8 +319,10 @@ def _conn_key(vs: VirtualServer, pkt: Packet) -> str:
 
 
 def lookup(state: IpvsState, vs: VirtualServer, pkt: Packet) -> dict[str, Any] | None:
+    """The oldest connection entry of `pkt`'s client through `vs`."""
+    key = _conn_key(vs, pkt)
     for c in state.conns.values():
-        if c["key"] == _conn_key(vs, pkt):
+        if c["key"] == key:
             return c
     return None
 

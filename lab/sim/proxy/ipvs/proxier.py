@@ -40,6 +40,7 @@ from ..iptables.evaluate import EvalContext, Packet, TraceStep, Verdict
 from ..iptables.model import (Chain, Rule, Table, addrtype, comment, conntrack, jump, mark_match, mark_or,
                               mark_xor, masquerade, no_gc, render_list, render_rules_spec, render_save, Target)
 from ..iptables.proxier import categorize
+from ..layered import LayeredDict
 from . import evaluate as ev
 from .model import (IPSET_INFO, IpSet, IpvsMatch, PhysdevMatch, RealServer, SetMatch, Stats, VirtualServer,
                     initval_for, kube_ipvs0_block, render_ipset, render_ipvsadm)
@@ -417,10 +418,17 @@ class IpvsRuleset:
                 vs = services.get(k)
                 if vs is not None:
                     vss[k] = self._vs_state(vs)
+        elif cache is not None and dirty is not None:
+            # virtual servers came or went: a new dict in table order, the
+            # untouched ones' states taken from the cache
+            get = cache.get
+            vss = {}
+            for key, vs in services.items():
+                st = None if key in dirty else get(key)
+                vss[key] = st if st is not None else self._vs_state(vs)
         else:
-            vss = {key: self._vs_state(vs) for key, vs in services.items()}
-        if len(vss) != len(services):
-            vss = {key: self._vs_state(vs) for key, vs in services.items()}
+            with no_gc():        # a big table's first reading: many small dicts, no cyclic garbage
+                vss = {key: self._vs_state(vs) for key, vs in services.items()}
         self._vs_cache, self._vs_dirty, self._vs_owned = vss, set(), True
         return vss
 
@@ -473,6 +481,11 @@ class PathResult:
     vs: VirtualServer | None = None
     real: RealServer | None = None
     masqueraded: bool = False
+
+
+def _derived(counts: Any) -> LayeredDict:
+    """A partial sync's copy of a count map: shared with the previous sync's until changed."""
+    return counts.derive() if isinstance(counts, LayeredDict) else LayeredDict(counts)
 
 
 class IpvsBackend:
@@ -648,7 +661,7 @@ class IpvsBackend:
                 pairs = b.entries + [("KUBE-IPVS-IPS", ip) for ip in b.bind]
                 for sname, entry in pairs:
                     if sname not in copied:
-                        counts[sname] = dict(counts[sname])
+                        counts[sname] = _derived(counts[sname])     # shared with prev until changed
                         copied.add(sname)
                     c = counts[sname]
                     n = c.get(entry, 0) + d
@@ -659,7 +672,9 @@ class IpvsBackend:
         rs.sets.update(prev.sets)
         for name, stype, text in IPSET_INFO:
             if name in copied:
-                rs.sets[name] = IpSet(name, stype, text, set(counts[name]), prev.sets[name].initval)
+                # the entries are the counted ones: a live view of this sync's own counts
+                rs.sets[name] = IpSet(name, stype, text, counts[name].keys(),  # type: ignore[arg-type]
+                                      prev.sets[name].initval)
         addrs = prev.kube_ipvs0_addresses
         if "KUBE-IPVS-IPS" in copied:
             before, after = prev._counts["KUBE-IPVS-IPS"], counts["KUBE-IPVS-IPS"]
@@ -680,7 +695,7 @@ class IpvsBackend:
         rs.kube_ipvs0_addresses = addrs
         if addrs is prev.kube_ipvs0_addresses:
             rs._addr_keys = prev._addr_keys
-        new_count = dict(vs_count)
+        new_count = _derived(vs_count)
         for k in keys_gone:
             del new_count[k]
         for k in keys_fresh:

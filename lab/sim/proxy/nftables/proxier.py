@@ -27,6 +27,7 @@ from typing import Any, Iterable
 from ..base import EndpointInfo, NodeContext, ProxyConfig, ProxyDigest, ServicePortInfo, ServicePortName
 from ..digest import categorize, uses_cluster_endpoints, uses_local_endpoints
 from ..iptables.model import no_gc
+from ..layered import LayeredDict
 from . import chains as names
 from .model import (AnonSet, BaseHook, Chain, Dnat, Element, Layered, MarkMatch, MarkSet, Masquerade, Match,
                     NftSet, NumgenVmap, Rule, SetMatch, SetUpdate, Table, Verdict, VmapLookup)
@@ -445,7 +446,9 @@ class NftablesRuleset:
                 old = head_sets[name]
                 new = NftSet(old.name, old.types, flags=old.flags, timeout=old.timeout, comment=old.comment,
                              is_map=old.is_map)
-                new.elements = dict(old.elements)
+                old_elements = old.elements
+                new.elements = old_elements.derive() if isinstance(old_elements, LayeredDict) \
+                    else LayeredDict(old_elements)   # type: ignore[assignment]
                 head_sets[name] = new
                 copied.add(name)
             return head_sets[name]
@@ -475,8 +478,8 @@ class NftablesRuleset:
                     dups[(set_name, el.key)] = dups.get((set_name, el.key), 1) + 1
                 elements[el.key] = el
         self._dups = dups
-        body_sets = dict(pt.sets.body)
-        body_chains = dict(pt.chains.body)
+        body_sets = _derived(pt.sets.body)
+        body_chains = _derived(pt.chains.body)
         for blk in gone:
             for s in blk.sets:
                 if body_sets.get(s.name) is s:
@@ -504,7 +507,8 @@ class NftablesRuleset:
         (elements, affinity sets, chains); after a full sync, `transaction()`.
 
         SIMPLIFICATION: kube-proxy flushes a stale chain and deletes it a sync
-        later; here it is flushed and deleted at once."""
+        later; here it is flushed and deleted at once (all stale chains
+        flushed first, so none is still referenced when it is deleted)."""
         if self._partial is None:
             return self.transaction()
         gone, fresh = self._partial
@@ -514,11 +518,8 @@ class NftablesRuleset:
         out = [op for op in base if op not in skip and not op.startswith(("flush map ", "flush set "))
                and not (op.startswith("add chain ") and op[len("add chain " + PREFIX) + 1:] in
                         {n for n, *_ in BASE_CHAINS} and "{" not in op)]
-        fresh_ids = {id(b) for b in fresh}
-        for spn in self.order:
-            blk = self.blocks[spn]
-            if id(blk) in fresh_ids:
-                out.extend(_op_text(op) for op in blk.ops)
+        for blk in sorted(fresh, key=lambda b: (str(b.key[0].name), b.key[0].name)):   # table order
+            out.extend(_op_text(op) for op in blk.ops)
         kept_elements = {(n, e.key) for b in fresh for n, e in b.elements}
         kept_chains = {c.name for b in fresh for c in b.chains}
         kept_sets = {x.name for b in fresh for x in b.sets}
@@ -526,13 +527,12 @@ class NftablesRuleset:
             for n, e in b.elements:
                 if (n, e.key) not in kept_elements:
                     out.append(f"delete element {PREFIX} {n} {{ {' . '.join(e.key)} }}")
-        for b in gone:
-            for c in b.chains:
-                if c.name not in kept_chains:
-                    out += [f"flush chain {PREFIX} {c.name}", f"delete chain {PREFIX} {c.name}"]
-            for x in b.sets:
-                if x.name not in kept_sets:
-                    out.append(f"delete set {PREFIX} {x.name}")
+        stale = [c.name for b in gone for c in b.chains if c.name not in kept_chains]
+        # every stale chain flushed before any is deleted: a service chain still
+        # jumps to its endpoint chains until it is flushed (nft: Device or resource busy)
+        out += [f"flush chain {PREFIX} {name}" for name in stale]
+        out += [f"delete chain {PREFIX} {name}" for name in stale]
+        out += [f"delete set {PREFIX} {x.name}" for b in gone for x in b.sets if x.name not in kept_sets]
         return "\n".join(out) + "\n"
 
     def transaction(self) -> str:
@@ -570,6 +570,11 @@ class NftablesRuleset:
                         return text, "", 0
                 return "", _no_such(["list", what, family, rest[0], rest[1]], 4 if (family, rest[0]) == (FAMILY, TABLE) else 3), 1
         return "", "Error: syntax error, unexpected end of file\n", 1
+
+
+def _derived(body: Any) -> LayeredDict:
+    """The next table's name -> object map: shared with `body` until changed."""
+    return body.derive() if isinstance(body, LayeredDict) else LayeredDict(body)
 
 
 def _no_such(words: list[str], at: int) -> str:
@@ -624,7 +629,7 @@ class NftablesBackend:
             dynamic = previous.table.dynamic if previous._table is not None else previous._dynamic
         if prev is not None and changed is not None:
             # partial sync: only the changed service ports are looked at
-            blocks = dict(prev.blocks)
+            blocks = prev.blocks.derive() if isinstance(prev.blocks, LayeredDict) else LayeredDict(prev.blocks)
             order, keys = list(prev.order), list(prev.order_keys)
             gone: list[ServiceBlock] = []
             fresh: list[ServiceBlock] = []
