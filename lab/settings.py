@@ -11,6 +11,7 @@ channel layer). Scale-out sets DATABASE_URL (PostgreSQL) and REDIS_URL.
     DEBUG          default true (embedded mode); "0"/"false"/"no"/"off" = off
     ALLOWED_HOSTS  comma-separated, default 127.0.0.1,localhost
     CSRF_TRUSTED_ORIGINS  comma-separated origins (https://lab.example.org)
+    LAB_CLOCK_AUTOPLAY  default true: a watched lab's clock plays from the start
 
 With DEBUG off (production) the site is HTTPS only: secure session and
 CSRF cookies, HSTS, redirects to https, and these knobs:
@@ -23,7 +24,6 @@ CSRF cookies, HSTS, redirects to https, and these knobs:
 
 Limits per lab (LAB_LIMITS, lab.sim.limits) come from LAB_LIMIT_<NAME>
 variables, e.g. LAB_LIMIT_MAX_OBJECTS=1500; docs/accounts.md lists them.
-    LAB_CLOCK_AUTOPLAY  default true: a watched lab's clock plays from the start
 """
 from __future__ import annotations
 
