@@ -146,6 +146,11 @@ ASGI_APPLICATION = "lab.asgi.application"
 if not os.environ.get("DATABASE_URL"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {"default": database_config(os.environ.get("DATABASE_URL"), VAR_DIR)}
+if os.environ.get("LAB_TEST_DATABASE_NAME"):
+    # The throwaway database a test run creates (pytest-django: "test_" +
+    # NAME by default), named per run so that runs sharing one server do
+    # not drop each other's.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["LAB_TEST_DATABASE_NAME"]}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several writers (server workers, a labsh beside the server) take the
     # write lock when a transaction begins and wait for it, instead of

@@ -259,6 +259,7 @@ def test_persistence_on_postgresql():
         pytest.skip(why)
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
     env["DATABASE_URL"] = url
+    env["LAB_TEST_DATABASE_NAME"] = f"test_lab_persistence_{os.getpid()}"
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_persistence.py"],
         cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
