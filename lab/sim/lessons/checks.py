@@ -367,6 +367,51 @@ def file_check(world: Any, spec: dict[str, Any]) -> Outcome:
     return Outcome(bool(found), "" if found else ("no such file" if text is None else "no matching line"))
 
 
+# -- doctor -------------------------------------------------------------------------------------------------
+
+#: diagnoses per world, valid while its store revision, clock and journal stay the same
+_DIAGNOSES: "weakref.WeakKeyDictionary[Any, tuple[tuple[int, float, int], dict]]" = weakref.WeakKeyDictionary()
+
+
+def diagnosis(world: Any, namespace: str, name: str, source: str | None) -> Any:
+    """What `labdoctor` says about the Service now, diagnosed on a copy of the world.
+
+    The doctor's probes are real packets (conntrack entries, rule counters,
+    draws from the network's random stream): on the lab itself, checking a
+    step would change what the learner sees next. Remembered until the world
+    changes, like rules_text."""
+    from ..doctor import diagnose
+    from ..world import World
+
+    stamp = (world.store.revision, world.clock.elapsed, journal.last_seq(world))
+    cached = _DIAGNOSES.get(world)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, {})
+        _DIAGNOSES[world] = cached
+    key = (namespace, name, source)
+    if key not in cached[1]:
+        cached[1][key] = diagnose(World.from_state(world.to_state()), namespace, name, source)
+    return cached[1][key]
+
+
+@_check("doctor")
+def doctor_check(world: Any, spec: dict[str, Any]) -> Outcome:
+    from ..doctor import SourceError
+
+    try:
+        d = diagnosis(world, _namespace(spec), templates.fill(world, spec["service"]), spec.get("from"))
+    except SourceError as e:
+        return Outcome(False, str(e))
+    if "healthy" in spec:
+        problems = ", ".join(f.check for f in d.problems)
+        ok = d.healthy == spec["healthy"]
+        return Outcome(ok, f"failed: {problems}" if problems else "no check failed")
+    found = d.finding(spec["finding"])
+    if found is None:
+        return Outcome(False, f"{spec['finding']} did not apply")
+    return Outcome(found.status == spec.get("status", "pass"), f"{found.status}: {found.summary.en}")
+
+
 # -- descriptions ----------------------------------------------------------------------------------------------------
 
 def describe(check: Check, lang: str = "en") -> str:
@@ -409,9 +454,22 @@ def describe(check: Check, lang: str = "en") -> str:
     if check.kind == "error":
         text = s.get("contains") or s.get("regex")
         return f"遇到过错误：{text}" if zh else f"met the error: {text}"
+    if check.kind == "doctor":
+        svc = f"service/{s['service']}"
+        src = s.get("from")
+        if "healthy" in s:
+            if zh:
+                where = f"从 {src} 访问 {svc}" if src else f" {svc}"
+                return f"labdoctor 认为{where} 没有问题" if s["healthy"] else f"labdoctor 发现{where} 有问题"
+            return f"labdoctor finds {'no problem' if s['healthy'] else 'a problem'} with {svc}" + (
+                f" from {src}" if src else "")
+        status = s.get("status", "pass").upper()
+        if zh:
+            return f"labdoctor：{svc}{'（从 ' + src + '）' if src else ''} 的 {s['finding']} 检查为 {status}"
+        return f"labdoctor: {s['finding']} is {status} for {svc}" + (f" from {src}" if src else "")
     text = f"{s['host']}:{s['path']}"
     return f"{text} 中有 /{s['regex']}/" if zh and "regex" in s else (
         f"{text} contains /{s['regex']}/" if "regex" in s else text)
 
 
-__all__ = ["run", "describe", "Outcome", "rules_text"]
+__all__ = ["run", "describe", "Outcome", "rules_text", "diagnosis"]
