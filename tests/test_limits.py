@@ -168,6 +168,17 @@ def test_a_stopped_writer_still_feeds_the_rest_of_its_pipeline(make_world):
         "4\n", "bash: loop stopped: this lab allows 4 loop iterations per command\n", 130)
 
 
+def test_awk_loops_share_the_iteration_limit(make_world):
+    """awk's while (1) runs in the command line's budget, keeping its output."""
+    world = make_world(max_loop_iterations=4)
+    assert run(world, "awk 'BEGIN { while (1) print \"y\" }'") == (
+        "y\ny\ny\ny\n", "awk: loop stopped: this lab allows 4 loop iterations per command\n", 130)
+    assert run(world, "awk 'BEGIN { do n++; while (1) }' | wc -l") == (
+        "0\n", "awk: loop stopped: this lab allows 4 loop iterations per command\n", 130)
+    assert run(world, "for i in 1 2; do :; done; awk 'BEGIN { for (;;) print \"z\" }'") == (
+        "z\nz\n", "awk: loop stopped: this lab allows 4 loop iterations per command\n", 130)
+
+
 # ---- virtual seconds per command ---------------------------------------------------------
 
 def test_sleep_stops_at_the_virtual_time_limit(make_world):

@@ -230,6 +230,19 @@ def test_type_which_history(sh):
     assert run(sh, "history | tail -2")[0] == "    3  echo one\n    4  history | tail -2\n"
 
 
+def test_awk_loops_as_gawk_prints_them(sh):
+    """while, do ... while, for (;;), break, continue and exit (outputs captured from gawk 5.2)."""
+    assert run(sh, "awk 'BEGIN { i = 0; while (i < 3) { print i; i++ } }'") == ("0\n1\n2\n", "", 0)
+    assert run(sh, "awk 'BEGIN { i = 5; do { print \"once\", i } while (i < 3) }'") == ("once 5\n", "", 0)
+    assert run(sh, "awk 'BEGIN { for (i = 1; i <= 3; i++) printf \"%d \", i; print \"\" }'") == ("1 2 3 \n", "", 0)
+    assert run(sh, "awk 'BEGIN { while (1) { n++; if (n == 2) continue; if (n > 4) break; print n } }'") == (
+        "1\n3\n4\n", "", 0)
+    assert run(sh, "awk 'BEGIN { print \"a\"; exit 3; print \"b\" } END { print \"end\" }'") == ("a\nend\n", "", 3)
+    assert run(sh, "echo x | awk '{ for (;;) { k++; if (k > 2) exit } } END { print k }'") == ("3\n", "", 0)
+    assert run(sh, "awk '{ n = 0; while (n < NF) { n++; s = s $n } } END { print s }' cols") == (
+        "a:b:cd:e:fnocolon\n", "", 0)
+
+
 def test_awk_subset(sh):
     assert run(sh, "awk '{print $1}' f.txt | head -3")[0] == "apple\nbanana\nApple\n"
     assert run(sh, "awk -F: '{print $2, $1}' cols; awk -F: '{print $NF}' cols")[0] == \
