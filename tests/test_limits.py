@@ -179,6 +179,15 @@ def test_awk_loops_share_the_iteration_limit(make_world):
         "z\nz\n", "awk: loop stopped: this lab allows 4 loop iterations per command\n", 130)
 
 
+def test_sed_branch_loops_share_the_iteration_limit(make_world):
+    """`:a; s/a/aa/; ta` never ends in GNU sed; here it stops at the limit, keeping the cycles that ended."""
+    world = make_world(max_loop_iterations=5)
+    assert run(world, "printf 'b\\na\\n' | sed ':a; s/a/aa/; ta'") == (
+        "b\n", "sed: loop stopped: this lab allows 5 loop iterations per command\n", 130)
+    # a loop that ends within the budget is not stopped
+    assert run(world, "echo aaaa | sed ':a; s/a/b/; ta'") == ("bbbb\n", "", 0)
+
+
 # ---- virtual seconds per command ---------------------------------------------------------
 
 def test_sleep_stops_at_the_virtual_time_limit(make_world):
