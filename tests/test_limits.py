@@ -295,6 +295,21 @@ def test_a_full_disk_fails_the_write_in_the_kernels_words_and_the_line_goes_on(m
     assert run(world, "rm d; cat a >> d; echo $?") == ("0\n", "", 0)
 
 
+def test_cp_on_a_full_disk_fails_its_write_as_gnu_cp_says(make_world):
+    world = make_world(max_disk_bytes=make_world().hosts["k8s-master"].fs.used() + 700)
+    write(world, "/root/a", "x" * 400)
+    assert run(world, "cp a e; echo $?") == ("1\n", "cp: error writing 'e': No space left on device\n", 0)
+    # cp opened the destination before the write failed: it is there, empty
+    assert run(world, "wc -c e") == ("0 e\n", "", 0)
+    assert run(world, "mkdir t; cp a t/; echo $?") == ("1\n", "cp: error writing 't/a': No space left on device\n", 0)
+    run(world, "mkdir src")
+    write(world, "/root/src/small", "y" * 10)
+    write(world, "/root/src/big", "z" * 250)
+    out, err, status = run(world, "cp -r src dst; echo $?; cat dst/small")
+    assert (out, err) == ("1\n" + "y" * 10, "cp: error writing 'dst/big': No space left on device\n")
+    assert run(world, "rm -r e t src dst; echo hi > s; cp s e; echo $?; cat e") == ("0\nhi\n", "", 0)
+
+
 def test_the_limits_benchmark_prints_what_stopped_each_line(capsys):
     from lab.sim.bench import limits as bench
 
