@@ -6,12 +6,16 @@ line the lesson panel shows beside the check's mark.
 """
 from __future__ import annotations
 
+import hashlib
 import inspect
 import re
 import shlex
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
+
+import orjson
 
 from ..api.labels import parse_selector
 from ..api.resources import resolve
@@ -369,8 +373,23 @@ def file_check(world: Any, spec: dict[str, Any]) -> Outcome:
 
 # -- doctor -------------------------------------------------------------------------------------------------
 
-#: diagnoses per world, valid while its store revision, clock and journal stay the same
-_DIAGNOSES: "weakref.WeakKeyDictionary[Any, tuple[tuple[int, float, int], dict]]" = weakref.WeakKeyDictionary()
+#: per world: (stamp, its content key, the scratch copy or None), valid while the world's store
+#: revision, clock and journal stay the same
+_SCRATCH: "weakref.WeakKeyDictionary[Any, tuple[tuple[int, float, int], str, list]]" = weakref.WeakKeyDictionary()
+#: diagnoses by (content key, namespace, name, source): a lab is loaded anew for every command, so
+#: a command that changed nothing the doctor reads (curl, iptables-save, logs ...) finds them here
+_DIAGNOSES: "OrderedDict[tuple, Any]" = OrderedDict()
+MAX_DIAGNOSES = 64
+#: state the doctor does not read: the network's scratch (conntrack, counters, ports), the
+#: journal, the clock and the random streams
+_UNREAD = ("rng", "clock", "clockShifts", "revision", "storeRevision", "events", "version")
+_UNREAD_RUNTIME = ("net", "conntrack", journal.RUNTIME_KEY)
+
+
+def _content_key(state: dict[str, Any]) -> str:
+    relevant = {k: v for k, v in state.items() if k not in _UNREAD and k != "runtime"}
+    relevant["runtime"] = {k: v for k, v in (state.get("runtime") or {}).items() if k not in _UNREAD_RUNTIME}
+    return hashlib.sha256(orjson.dumps(relevant, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def diagnosis(world: Any, namespace: str, name: str, source: str | None) -> Any:
@@ -378,28 +397,48 @@ def diagnosis(world: Any, namespace: str, name: str, source: str | None) -> Any:
 
     The doctor's probes are real packets (conntrack entries, rule counters,
     draws from the network's random stream): on the lab itself, checking a
-    step would change what the learner sees next. Remembered until the world
-    changes, like rules_text."""
+    step would change what the learner sees next. Copying the world is most
+    of the cost, so one copy serves every doctor check until the world
+    changes (the probes of one diagnosis change no other's findings), and a
+    diagnosis is remembered by the content it was made from."""
     from ..doctor import diagnose
     from ..world import World
 
     stamp = (world.store.revision, world.clock.elapsed, journal.last_seq(world))
-    cached = _DIAGNOSES.get(world)
+    cached = _SCRATCH.get(world)
+    state = None
     if cached is None or cached[0] != stamp:
-        cached = (stamp, {})
-        _DIAGNOSES[world] = cached
-    key = (namespace, name, source)
-    if key not in cached[1]:
-        cached[1][key] = diagnose(World.from_state(world.to_state()), namespace, name, source)
-    return cached[1][key]
+        state = world.to_state()
+        cached = (stamp, _content_key(state), [None])
+        _SCRATCH[world] = cached
+    _stamp, content, scratch = cached
+    key = (content, namespace, name, source)
+    if key in _DIAGNOSES:
+        _DIAGNOSES.move_to_end(key)
+        return _DIAGNOSES[key]
+    if scratch[0] is None:
+        scratch[0] = World.from_state(state if state is not None else world.to_state())
+    found = _DIAGNOSES[key] = diagnose(scratch[0], namespace, name, source)
+    while len(_DIAGNOSES) > MAX_DIAGNOSES:
+        _DIAGNOSES.popitem(last=False)
+    return found
 
 
 @_check("doctor")
 def doctor_check(world: Any, spec: dict[str, Any]) -> Outcome:
     from ..doctor import SourceError
 
+    namespace, name = _namespace(spec), templates.fill(world, spec["service"])
+    if world.store.peek("services", namespace, name) is None:
+        # what the doctor would say, without copying the lab (later steps' Services are not there yet)
+        if "healthy" in spec:
+            return Outcome(spec["healthy"] is False, "failed: service.exists")
+        if spec["finding"] == "service.exists":
+            return Outcome(spec.get("status", "pass") == "fail", f"fail: there is no service/{name} in namespace "
+                                                                 f"{namespace}")
+        return Outcome(False, f"waiting for service {name}")
     try:
-        d = diagnosis(world, _namespace(spec), templates.fill(world, spec["service"]), spec.get("from"))
+        d = diagnosis(world, namespace, name, spec.get("from"))
     except SourceError as e:
         return Outcome(False, str(e))
     if "healthy" in spec:
