@@ -191,3 +191,19 @@ def test_doctor_descriptions():
     check = Check("doctor", {"service": "cart", "healthy": False})
     assert checks.describe(check, "en") == "labdoctor finds a problem with service/cart"
     assert checks.describe(check, "zh-CN") == "labdoctor 发现 service/cart 有问题"
+
+
+def test_doctor_diagnoses_are_remembered_by_what_they_read():
+    """A freshly loaded lab after a read-only command finds the diagnosis; a changed lab does not."""
+    w = World.from_profile("kubeadm")
+    w.run("kubectl create deployment web --image=nginx")
+    w.run("kubectl expose deployment web --port=80")
+    w.run("kubectl rollout status deployment web")
+    first = checks.diagnosis(w, "default", "web", None)
+    again = World.from_state(w.to_state())
+    again.run("iptables-save -t nat")
+    assert checks.diagnosis(again, "default", "web", None) is first
+    again.run("kubectl scale deployment web --replicas=0")
+    changed = checks.diagnosis(again, "default", "web", None)
+    assert changed is not first and changed.finding("endpoints.selector").status == "fail"
+    assert first.finding("endpoints.selector").status == "pass"
