@@ -117,6 +117,26 @@ def test_connection_refused_and_timeouts():
     assert w.run("curl -sS httpd-svc").stderr == "curl: (6) Could not resolve host: httpd-svc\n"
 
 
+def test_write_out_after_a_failed_transfer_prints_zero_values():
+    """curl 7.61 writes -w after every transfer, a failed one too, before its error line."""
+    w = _world("kubectl run web --image=nginx")
+    ip = _ip(w, "web")
+    r = w.run(f"curl -s -o /dev/null -w '%{{http_code}}\\n' {ip}:81")
+    assert (r.stdout, r.stderr, r.status) == ("000\n", "", 7)
+    r = w.run(f"curl -sS -w '%{{http_code}} [%{{remote_ip}}]:%{{remote_port}} %{{size_download}} "
+              f"%{{time_connect}} %{{http_version}}' {ip}:81")
+    assert (r.stdout, r.status) == ("000 []:0 0 0.000000 0", 7)
+    assert r.chunks == [("out", "000 []:0 0 0.000000 0"),
+                        ("err", f"curl: (7) Failed to connect to {ip} port 81: Connection refused\n")]
+    r = w.run(f"curl -s -m 3 -w '%{{http_code}} %{{time_total}}' {ip}", host="external")
+    assert (r.stdout, r.status) == ("000 3.001000", 28)
+    r = w.run("curl -s -w '%{http_code}' nowhere")
+    assert (r.stdout, r.status) == ("000", 6)
+    # a response was read: --fail still writes its code
+    r = w.run(f"curl -s -f -w '%{{http_code}} %{{remote_ip}}' {ip}/nope")
+    assert (r.stdout, r.status) == (f"404 {ip}", 22)
+
+
 def test_verbose_refused():
     w = _world()
     r = w.run("curl -v 192.168.56.11:8080")

@@ -142,3 +142,68 @@ def test_rule_checks_see_changes_after_each_command():
     assert not run(w, "rule", **counted).passed
     w.run("curl -s -o /dev/null $(kubectl get svc late -o jsonpath='{.spec.clusterIP}')")
     assert run(w, "rule", **counted).passed
+
+
+def test_doctor_finding_held_and_not_held():
+    """`doctor`: the finding labdoctor reports for the Service, before and after the learner's fix."""
+    w = World.from_profile("kubeadm")
+    w.run("kubectl create deployment shop --image=nginx --replicas=2")
+    w.run("kubectl create service clusterip shop --tcp=80:80")
+    w.run("kubectl patch svc shop -p '{\"spec\":{\"selector\":{\"app\":\"shopp\"}}}'")
+    w.run("kubectl rollout status deployment shop")
+    fixed = {"service": "shop", "finding": "endpoints.selector"}
+    broken = run(w, "doctor", **fixed)
+    assert broken == checks.Outcome(False, "fail: selector app=shopp matches no Pod")
+    assert run(w, "doctor", **fixed, status="fail").passed
+    assert run(w, "doctor", service="shop", healthy=False) == checks.Outcome(
+        True, "failed: endpoints.selector, proxy.rules")
+    assert not run(w, "doctor", service="shop", healthy=True).passed
+    w.run("kubectl patch svc shop -p '{\"spec\":{\"selector\":{\"app\":\"shop\"}}}'")
+    assert run(w, "doctor", **fixed).passed
+    assert run(w, "doctor", service="shop", healthy=True) == checks.Outcome(True, "no check failed")
+    # a check that does not apply from here, an unknown source, a Service that is not there
+    assert run(w, "doctor", service="shop", finding="exposure.type") == checks.Outcome(
+        False, "exposure.type did not apply")
+    assert not run(w, "doctor", service="shop", healthy=True, **{"from": "pod/nope"}).passed
+    assert run(w, "doctor", service="gone", finding="service.exists", status="fail").passed
+
+
+def test_doctor_check_changes_nothing():
+    """The doctor's probes are real packets: the check diagnoses a copy of the lab."""
+    w = World.from_profile("kubeadm")
+    w.run("kubectl create deployment web --image=nginx")
+    w.run("kubectl expose deployment web --port=80")
+    w.run("kubectl rollout status deployment web")
+    before = w.to_state()
+    assert run(w, "doctor", service="web", healthy=True).passed
+    # from outside, a ClusterIP Service is not exposed
+    assert run(w, "doctor", service="web", finding="exposure.type", status="fail", **{"from": "external"}).passed
+    assert w.to_state() == before
+
+
+def test_doctor_descriptions():
+    check = Check("doctor", {"service": "shop", "finding": "endpoints.selector"})
+    assert checks.describe(check, "en") == "labdoctor: endpoints.selector is PASS for service/shop"
+    assert checks.describe(check, "zh-CN") == "labdoctor：service/shop 的 endpoints.selector 检查为 PASS"
+    check = Check("doctor", {"service": "cart", "healthy": True, "from": "pod/dnsclient"})
+    assert checks.describe(check, "en") == "labdoctor finds no problem with service/cart from pod/dnsclient"
+    assert checks.describe(check, "zh-CN") == "labdoctor 认为从 pod/dnsclient 访问 service/cart 没有问题"
+    check = Check("doctor", {"service": "cart", "healthy": False})
+    assert checks.describe(check, "en") == "labdoctor finds a problem with service/cart"
+    assert checks.describe(check, "zh-CN") == "labdoctor 发现 service/cart 有问题"
+
+
+def test_doctor_diagnoses_are_remembered_by_what_they_read():
+    """A freshly loaded lab after a read-only command finds the diagnosis; a changed lab does not."""
+    w = World.from_profile("kubeadm")
+    w.run("kubectl create deployment web --image=nginx")
+    w.run("kubectl expose deployment web --port=80")
+    w.run("kubectl rollout status deployment web")
+    first = checks.diagnosis(w, "default", "web", None)
+    again = World.from_state(w.to_state())
+    again.run("iptables-save -t nat")
+    assert checks.diagnosis(again, "default", "web", None) is first
+    again.run("kubectl scale deployment web --replicas=0")
+    changed = checks.diagnosis(again, "default", "web", None)
+    assert changed is not first and changed.finding("endpoints.selector").status == "fail"
+    assert first.finding("endpoints.selector").status == "pass"

@@ -76,10 +76,30 @@ def test_missing_language_names_the_step_and_field(tmp_path):
 def test_unknown_check_kind_and_two_kinds(tmp_path):
     doc = _with(["steps", 0, "checks", 0], {"objekt": {"kind": "pod"}})
     assert _errors(tmp_path, doc) == [f"{tmp_path}/01-demo/lesson.yaml: step 1 (create): checks[0]: unknown check "
-                                      "'objekt' (one of: object, command, connection, dns, rule, error, file)"]
+                                      "'objekt' (one of: object, command, connection, dns, rule, error, file, doctor)"]
     doc = _with(["steps", 0, "checks", 0], {"object": {"kind": "pod"}, "command": {"line": "ls"}})
     assert _errors(tmp_path, doc) == [f"{tmp_path}/01-demo/lesson.yaml: step 1 (create): checks[0]: "
                                       "a check has exactly one kind, found 2 (object, command)"]
+
+
+def test_doctor_check_names_a_known_finding(tmp_path):
+    good = _with(["steps", 0, "checks", 0], {"doctor": {"service": "web", "finding": "endpoints.selector",
+                                                        "status": "fail", "from": "pod/bb"}})
+    assert load_lesson(_write(tmp_path, good)).steps[0].checks[0].kind == "doctor"
+    for spec in ({"service": "web", "finding": "endpoints.selektor"}, {"service": "web"},
+                 {"service": "web", "healthy": True, "status": "pass"},
+                 {"service": "web", "finding": "dns.name", "healthy": True}):
+        doc = _with(["steps", 0, "checks", 0], {"doctor": spec})
+        errors = _errors(tmp_path, doc)
+        assert len(errors) == 1 and errors[0].startswith(
+            f"{tmp_path}/01-demo/lesson.yaml: step 1 (create): checks[0].doctor"), errors
+    either = "a doctor check names either a finding (and its status) or healthy"
+    for spec in ({"service": "web"}, {"service": "web", "finding": "dns.name", "healthy": True}):
+        doc = _with(["steps", 0, "checks", 0], {"doctor": spec})
+        assert _errors(tmp_path, doc) == [f"{tmp_path}/01-demo/lesson.yaml: step 1 (create): checks[0].doctor: {either}"]
+    doc = _with(["steps", 0, "checks", 0], {"doctor": {"service": "web", "healthy": True, "from": "node"}})
+    assert _errors(tmp_path, doc) == [f"{tmp_path}/01-demo/lesson.yaml: step 1 (create): checks[0].doctor.from: "
+                                      "from names a host or a Pod (pod/NAME, NAMESPACE/NAME), not 'node'"]
 
 
 def test_wrong_types_and_unknown_fields(tmp_path):

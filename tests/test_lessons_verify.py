@@ -28,6 +28,28 @@ def test_solution_path_passes_every_step(slug):
     assert len(report.steps) == len(lesson.steps)
 
 
+def test_lesson_4_broken_labs_are_diagnosed_with_labdoctor():
+    """Each broken-lab step: labdoctor's finding fails after the step's set-up and passes after the fix,
+    and the learner's labdoctor line (exit 1 while a check fails) is what the command check sees."""
+    lesson = next(l for l in load_all() if l.slug == "outside-and-debugging")
+    report = verify(lesson)
+    wanted = {"debug-dns": "dns.coredns", "debug-endpoints": "endpoints.selector",
+              "debug-kube-proxy": "endpoints.targetPort"}
+    for item in report.steps:
+        if item.step not in wanted:
+            continue
+        step = lesson.step(item.step)
+        kinds = [c.kind for c in step.checks]
+        doctor = [i for i, c in enumerate(step.checks) if c.kind == "doctor"]
+        assert wanted[item.step] in [step.checks[i].spec.get("finding") for i in doctor]
+        assert all(not item.before.checks[i].passed and item.status.checks[i].passed for i in doctor), item.step
+        asked = [i for i, c in enumerate(step.checks) if c.kind == "command" and "labdoctor" in str(c.spec["regex"])]
+        assert len(asked) == 1 and "doctor" in kinds
+        assert not item.before.checks[asked[0]].passed and item.status.checks[asked[0]].passed
+        runs = [l.status for l in item.lines if l.line.startswith("labdoctor ")]
+        assert runs == [1, 0], (item.step, runs)
+
+
 def _lesson(tmp_path: Path, check: str) -> Path:
     folder = tmp_path / "01-broken"
     folder.mkdir()

@@ -168,6 +168,26 @@ def test_a_stopped_writer_still_feeds_the_rest_of_its_pipeline(make_world):
         "4\n", "bash: loop stopped: this lab allows 4 loop iterations per command\n", 130)
 
 
+def test_awk_loops_share_the_iteration_limit(make_world):
+    """awk's while (1) runs in the command line's budget, keeping its output."""
+    world = make_world(max_loop_iterations=4)
+    assert run(world, "awk 'BEGIN { while (1) print \"y\" }'") == (
+        "y\ny\ny\ny\n", "awk: loop stopped: this lab allows 4 loop iterations per command\n", 130)
+    assert run(world, "awk 'BEGIN { do n++; while (1) }' | wc -l") == (
+        "0\n", "awk: loop stopped: this lab allows 4 loop iterations per command\n", 130)
+    assert run(world, "for i in 1 2; do :; done; awk 'BEGIN { for (;;) print \"z\" }'") == (
+        "z\nz\n", "awk: loop stopped: this lab allows 4 loop iterations per command\n", 130)
+
+
+def test_sed_branch_loops_share_the_iteration_limit(make_world):
+    """`:a; s/a/aa/; ta` never ends in GNU sed; here it stops at the limit, keeping the cycles that ended."""
+    world = make_world(max_loop_iterations=5)
+    assert run(world, "printf 'b\\na\\n' | sed ':a; s/a/aa/; ta'") == (
+        "b\n", "sed: loop stopped: this lab allows 5 loop iterations per command\n", 130)
+    # a loop that ends within the budget is not stopped
+    assert run(world, "echo aaaa | sed ':a; s/a/b/; ta'") == ("bbbb\n", "", 0)
+
+
 # ---- virtual seconds per command ---------------------------------------------------------
 
 def test_sleep_stops_at_the_virtual_time_limit(make_world):
@@ -273,6 +293,21 @@ def test_a_full_disk_fails_the_write_in_the_kernels_words_and_the_line_goes_on(m
     assert run(world, "cat a | tee f; echo $?")[1:] == ("tee: f: No space left on device\n", 0)
     assert run(world, "wc -c d") == ("300 d\n", "", 0)   # nothing of the failed write landed
     assert run(world, "rm d; cat a >> d; echo $?") == ("0\n", "", 0)
+
+
+def test_cp_on_a_full_disk_fails_its_write_as_gnu_cp_says(make_world):
+    world = make_world(max_disk_bytes=make_world().hosts["k8s-master"].fs.used() + 700)
+    write(world, "/root/a", "x" * 400)
+    assert run(world, "cp a e; echo $?") == ("1\n", "cp: error writing 'e': No space left on device\n", 0)
+    # cp opened the destination before the write failed: it is there, empty
+    assert run(world, "wc -c e") == ("0 e\n", "", 0)
+    assert run(world, "mkdir t; cp a t/; echo $?") == ("1\n", "cp: error writing 't/a': No space left on device\n", 0)
+    run(world, "mkdir src")
+    write(world, "/root/src/small", "y" * 10)
+    write(world, "/root/src/big", "z" * 250)
+    out, err, status = run(world, "cp -r src dst; echo $?; cat dst/small")
+    assert (out, err) == ("1\n" + "y" * 10, "cp: error writing 'dst/big': No space left on device\n")
+    assert run(world, "rm -r e t src dst; echo hi > s; cp s e; echo $?; cat e") == ("0\nhi\n", "", 0)
 
 
 def test_the_limits_benchmark_prints_what_stopped_each_line(capsys):

@@ -230,6 +230,40 @@ def test_type_which_history(sh):
     assert run(sh, "history | tail -2")[0] == "    3  echo one\n    4  history | tail -2\n"
 
 
+def test_sed_labels_branches_and_D_as_gnu_sed(sh):
+    """: b t T and D (outputs captured from GNU sed 4.9)."""
+    assert run(sh, "echo aaa | sed ':a; s/a/b/; ta'") == ("bbb\n", "", 0)
+    assert run(sh, "printf '1\\n2\\n3\\n' | sed -n ':a;N;$!ba;s/\\n/,/g;p'") == ("1,2,3\n", "", 0)
+    assert run(sh, "printf 'a\\nb\\nc\\n' | sed '$!N;P;D'") == ("a\nb\nc\n", "", 0)
+    assert run(sh, "echo ab | sed 's/a/A/;T;s/b/B/'; echo ab | sed 's/x/A/;T;s/b/B/'")[0] == "AB\nab\n"
+    assert run(sh, "echo ab | sed 's/a/A/;tx;s/b/B/;:x'")[0] == "Ab\n"
+    # reading a line (n, N, a new cycle) clears the substitution flag t looks at
+    assert run(sh, "printf 'a\\nb\\n' | sed -n 's/a/A/;n;tx;p;d;:x;s/^/T:/p'")[0] == "b\n"
+    assert run(sh, "echo 'a b c' | sed ':a;s/ /_/;ta;s/_/-/'")[0] == "a-b_c\n"
+    # a label ends at a blank, ; } or #: a branch may leave or enter a block
+    assert run(sh, "echo x | sed '{:a;s/x/y/;ta}'; echo x | sed -n ':a b;p'; echo x | sed -n 'bx ;:x;p'")[0] == \
+        "y\nx\n"
+    assert run(sh, "printf '1\\n2\\n3\\n4\\n' | sed '/2/{:l;N;/4/!bl;s/\\n/+/g}'")[0] == "1\n2+3+4\n"
+    assert run(sh, "printf '1234567\\n' | sed -e :a -e 's/\\(.*[0-9]\\)\\([0-9]\\{3\\}\\)/\\1,\\2/;ta'")[0] == \
+        "1,234,567\n"
+    assert run(sh, "echo x | sed 'bfoo'") == ("", "sed: can't find label for jump to `foo'\n", 4)
+    assert run(sh, "echo x | sed ':'") == ("", 'sed: -e expression #1, char 1: ":" lacks a label\n', 1)
+    assert run(sh, "echo x | sed '2:a'") == ("", "sed: -e expression #1, char 2: : doesn't want any addresses\n", 1)
+
+
+def test_awk_loops_as_gawk_prints_them(sh):
+    """while, do ... while, for (;;), break, continue and exit (outputs captured from gawk 5.2)."""
+    assert run(sh, "awk 'BEGIN { i = 0; while (i < 3) { print i; i++ } }'") == ("0\n1\n2\n", "", 0)
+    assert run(sh, "awk 'BEGIN { i = 5; do { print \"once\", i } while (i < 3) }'") == ("once 5\n", "", 0)
+    assert run(sh, "awk 'BEGIN { for (i = 1; i <= 3; i++) printf \"%d \", i; print \"\" }'") == ("1 2 3 \n", "", 0)
+    assert run(sh, "awk 'BEGIN { while (1) { n++; if (n == 2) continue; if (n > 4) break; print n } }'") == (
+        "1\n3\n4\n", "", 0)
+    assert run(sh, "awk 'BEGIN { print \"a\"; exit 3; print \"b\" } END { print \"end\" }'") == ("a\nend\n", "", 3)
+    assert run(sh, "echo x | awk '{ for (;;) { k++; if (k > 2) exit } } END { print k }'") == ("3\n", "", 0)
+    assert run(sh, "awk '{ n = 0; while (n < NF) { n++; s = s $n } } END { print s }' cols") == (
+        "a:b:cd:e:fnocolon\n", "", 0)
+
+
 def test_awk_subset(sh):
     assert run(sh, "awk '{print $1}' f.txt | head -3")[0] == "apple\nbanana\nApple\n"
     assert run(sh, "awk -F: '{print $2, $1}' cols; awk -F: '{print $NF}' cols")[0] == \

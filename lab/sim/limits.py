@@ -123,8 +123,9 @@ def value_limit_message(name: str, limit: int) -> str:
     return f"bash: {name}: command stopped: this lab allows values of at most {limit} bytes\n"
 
 
-def loop_limit_message(limit: int) -> str:
-    return f"bash: loop stopped: this lab allows {limit} loop iterations per command\n"
+def loop_limit_message(limit: int, prog: str = "bash") -> str:
+    """`prog` is whose loop it was: the shell's, or a command's own (awk, sed's branches)."""
+    return f"{prog}: loop stopped: this lab allows {limit} loop iterations per command\n"
 
 
 def time_limit_message(limit: float) -> str:

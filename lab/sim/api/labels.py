@@ -156,6 +156,29 @@ def selector_from_map(selector: dict[str, str] | None) -> Selector:
     return Selector(tuple(Requirement(k, "=", (str(v),)) for k, v in sorted((selector or {}).items())))
 
 
+def format_label_selector(sel: dict | None) -> str:
+    """metav1.LabelSelectorAsSelector(sel).String() (`""` for an empty selector)."""
+    if sel is None:
+        return ""  # LabelSelectorAsSelector(nil) is labels.Nothing(), whose String() is ""
+    reqs: list[tuple[str, str]] = []
+    for k, v in (sel.get("matchLabels") or {}).items():
+        reqs.append((k, f"{k}={v}"))
+    for e in sel.get("matchExpressions") or []:
+        key, op, vals = e.get("key", ""), e.get("operator", ""), sorted(set(e.get("values") or []))
+        if op == "In":
+            reqs.append((key, f"{key} in ({','.join(vals)})"))
+        elif op == "NotIn":
+            reqs.append((key, f"{key} notin ({','.join(vals)})"))
+        elif op == "Exists":
+            reqs.append((key, key))
+        elif op == "DoesNotExist":
+            reqs.append((key, f"!{key}"))
+        else:
+            return "<invalid>"
+    reqs.sort(key=lambda r: r[0])
+    return ",".join(r[1] for r in reqs)
+
+
 def format_map(labels: dict[str, str] | None) -> str:
     """labels.Set.String(): sorted `k=v,k2=v2`."""
     return ",".join(f"{k}={v}" for k, v in sorted((labels or {}).items()))

@@ -540,6 +540,45 @@ class ApiServer:
         self._strict_decode(new)
         return self._update(res, old, new, dry_run, subresource)
 
+    # -- the scale subresource --------------------------------------------------
+    def _scalable(self, resource: Resource | str, name: str, namespace: str | None) -> tuple[Resource, dict]:
+        from .scale import SCALABLE, not_served
+
+        self._check_up()
+        res = self.resource(resource)
+        if res.kind not in SCALABLE:
+            raise not_served()
+        ns = (namespace or "default") if res.namespaced else ""
+        obj = self.store.get(res.group_resource, ns, name)
+        if obj is None:
+            raise errors.not_found(res.plural, res.group, name)
+        return res, obj
+
+    def get_scale(self, resource: Resource | str, name: str, namespace: str | None = None) -> dict[str, Any]:
+        """GET .../NAME/scale: the object's autoscaling/v1 Scale."""
+        from .scale import scale_of
+
+        res, obj = self._scalable(resource, name, namespace)
+        return scale_of(res.kind, obj)
+
+    def update_scale(self, resource: Resource | str, scale: dict[str, Any], namespace: str | None = None,
+                     dry_run: bool = False) -> dict[str, Any]:
+        """PUT .../NAME/scale: a Scale whose resourceVersion, when set, must still be the object's."""
+        from .scale import apply_scale
+
+        self._check_request_size(scale)
+        res, obj = self._scalable(resource, (scale.get("metadata") or {}).get("name", ""), namespace)
+        return apply_scale(self, res, obj, clone(scale), dry_run)
+
+    def patch_scale(self, resource: Resource | str, name: str, patch: Any, patch_type: str = "merge",
+                    namespace: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+        """PATCH .../NAME/scale (what kubectl scale sends: {"spec":{"replicas":N}} as a merge patch)."""
+        from .scale import apply_scale, patched_scale, scale_of
+
+        self._check_request_size(patch)
+        res, obj = self._scalable(resource, name, namespace)
+        return apply_scale(self, res, obj, patched_scale(scale_of(res.kind, obj), patch, patch_type), dry_run)
+
     # -- delete --------------------------------------------------------------
     def on_delete(self, hook: Callable[[Resource, dict[str, Any]], None]) -> None:
         self._delete_hooks.append(hook)

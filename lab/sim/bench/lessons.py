@@ -47,12 +47,29 @@ def _solved_world(lesson: Any) -> World:
 
 
 def _fastest(fn: Any, repeat: int) -> float:
-    """The fastest of `repeat` runs, each cold (rendered rules forgotten, as after a command)."""
+    """The fastest of `repeat` runs, each cold (rendered rules and diagnoses forgotten, as after a command)."""
     best = float("inf")
     for _ in range(repeat):
         checks._RENDERED.clear()
+        checks._DIAGNOSES.clear()
+        checks._SCRATCH.clear()
         t = time.perf_counter()
         fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def _after_read_only(world: World, lesson: Any, repeat: int) -> float:
+    """evaluate() after a command that changes nothing the doctor reads, each on a freshly
+    loaded World as the web path runs it (the doctor checks' diagnoses are remembered by content)."""
+    evaluate(world, lesson)
+    best = float("inf")
+    for _ in range(repeat):
+        fresh = World.from_state(world.to_state())
+        fresh.run("iptables-save -t nat")
+        checks._RENDERED.clear()
+        t = time.perf_counter()
+        evaluate(fresh, lesson)
         best = min(best, time.perf_counter() - t)
     return best
 
@@ -84,6 +101,9 @@ def main(argv: list[str]) -> int:
         world = _solved_world(lesson)
         _emit("evaluate", round(_fastest(lambda: evaluate(world, lesson), args.repeat) * 1000, 2), "ms",
               lesson=lesson.slug, checks=sum(len(s.checks) for s in lesson.steps))
+        if any(c.kind == "doctor" for s in lesson.steps for c in s.checks):
+            _emit("evaluate_after_read", round(_after_read_only(world, lesson, args.repeat) * 1000, 2), "ms",
+                  lesson=lesson.slug, command="iptables-save -t nat")
         state = world.to_state()
         _emit("journal_bytes", len(json.dumps(state["runtime"].get(journal.RUNTIME_KEY, {}))), "bytes",
               lesson=lesson.slug, lines=len(journal.entries(world)))

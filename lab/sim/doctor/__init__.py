@@ -15,9 +15,10 @@ Finding with evidence, a fix (text and commands) and topology marks.
 from __future__ import annotations
 
 from .diagnose import diagnose
-from .findings import FAIL, NOTE, PASS, WARN, Diagnosis, Finding, Fix, Text
+from .findings import CHECK_IDS, FAIL, NOTE, PASS, STATUSES, WARN, Diagnosis, Finding, Fix, Text
 from .fromtrace import diagnose_trace
 from .scene import Source, SourceError, find_source
 
 __all__ = ["diagnose", "diagnose_trace", "Diagnosis", "Finding", "Fix", "Text", "PASS", "FAIL", "WARN", "NOTE",
+           "STATUSES", "CHECK_IDS",
            "Source", "SourceError", "find_source"]

@@ -24,6 +24,14 @@ from typing import Any
 
 LANGS = ("en", "zh")
 PASS, FAIL, WARN, NOTE = "pass", "fail", "warn", "note"
+STATUSES = (PASS, FAIL, WARN, NOTE)
+
+#: every check id a diagnosis may report, in the order the method runs them (a lesson's
+#: `doctor` check names one of these)
+CHECK_IDS = ("service.exists", "source.running", "service.externalName", "dns.coredns", "dns.name",
+             "endpoints.selector", "endpoints.ready", "endpoints.targetPort", "exposure.type",
+             "exposure.nodePort", "exposure.loadBalancer", "exposure.externalIPs", "exposure.trafficPolicy",
+             "proxy.running", "proxy.mode", "proxy.rules", "proxy.hairpin")
 
 
 @dataclass(frozen=True)

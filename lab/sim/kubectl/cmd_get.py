@@ -75,7 +75,7 @@ def expand_targets(inv, args: list[str]) -> list[Target]:
     return inv.targets(args)
 
 
-def _selector_error(res: Resource, exc: StatusError, label: str, field: str) -> StatusError:
+def selector_error(res: Resource, exc: StatusError, label: str, field: str) -> StatusError:
     """cli-runtime selector.go: say which list failed, keeping the apiserver's reason."""
     gvr = f"{res.group}/{res.version}, Resource={res.plural}"
     if label or field:
@@ -124,7 +124,7 @@ def collect(inv, parsed) -> tuple[list[tuple[Resource, dict[str, Any]]], list[Ex
                                     field_selector=field or None)
             except StatusError as exc:
                 if exc.reason in ("BadRequest", "NotFound"):
-                    exc = _selector_error(target.resource, exc, label, field)
+                    exc = selector_error(target.resource, exc, label, field)
                 errs.append(exc)
                 continue
             found.extend((target.resource, o) for o in objs)

@@ -1,9 +1,12 @@
-"""`kubectl scale TYPE NAME --replicas=N`: a merge patch of the scale subresource.
+"""`kubectl scale TYPE NAME --replicas=N`: through the scale subresource, as kubectl 1.32's scale.go.
 
-Mirrors kubectl 1.32's scale.go: --replicas is required and must be >= 0,
---current-replicas and --resource-version are preconditions checked
-against the object first (`Expected replicas to be 3, was 1`), only kinds
-with a scale subresource can be scaled, and `-o` prints the object as it
+--replicas is required and must be >= 0. Without preconditions kubectl
+sends `{"spec":{"replicas":N}}` as a merge patch of .../NAME/scale; with
+--current-replicas or --resource-version it GETs the Scale, checks them
+against it (`Expected replicas to be 3, was 1`) and PUTs it back. The
+apiserver's answers come back as they are: a kind without the subresource
+is a 404, the object's own validation (and the lab's replica limit) an
+Invalid error. A client dry run only prints. `-o` prints the object as it
 was read before scaling (kubectl prints info.Object).
 """
 from __future__ import annotations
@@ -19,7 +22,16 @@ from .errors import KubectlError
 from .flags import Flag, Parsed
 from .output import check_format, print_result
 
-SCALABLE = {"Deployment", "ReplicaSet", "StatefulSet", "ReplicationController"}
+
+
+def _check(scale: dict[str, Any], current: int, resource_version: str) -> None:
+    """ScalePrecondition.validate, against the Scale the apiserver returned."""
+    have = (scale.get("spec") or {}).get("replicas", 0)
+    if current != -1 and current != have:
+        raise KubectlError(f"Expected replicas to be {current}, was {have}")
+    rv = (scale.get("metadata") or {}).get("resourceVersion", "")
+    if resource_version and resource_version != rv:
+        raise KubectlError(f"Expected resource version to be {resource_version}, was {rv}")
 
 
 def _objects(inv: Invocation, parsed: Parsed) -> list[tuple[Resource, dict[str, Any]]]:
@@ -73,17 +85,20 @@ def scale(inv: Invocation, parsed: Parsed) -> int:
     resource_version = parsed.get("resource-version") or ""
     if resource_version and len(objects) > 1:
         raise KubectlError("cannot use --resource-version with multiple resources")
+    precondition = current != -1 or bool(resource_version)
     for res, obj in objects:
         meta = obj.get("metadata") or {}
-        if res.kind not in SCALABLE:
-            raise StatusError(404, "NotFound", "the server could not find the requested resource")
-        spec_replicas = (obj.get("spec") or {}).get("replicas", 1)
-        if current != -1 and current != spec_replicas:
-            raise KubectlError(f"Expected replicas to be {current}, was {spec_replicas}")
-        if resource_version and resource_version != meta.get("resourceVersion"):
-            raise KubectlError(f"Expected resource version to be {resource_version}, was {meta.get('resourceVersion')}")
-        if strategy != "client":
-            inv.api.patch(res, meta["name"], {"spec": {"replicas": replicas}}, "merge",
-                          namespace=meta.get("namespace"), dry_run=(strategy == "server"))
+        if strategy == "client":
+            print_result(inv, obj, res, "scaled", strategy)
+            continue
+        ns = meta.get("namespace")
+        if precondition:
+            scale = inv.api.get_scale(res, meta["name"], namespace=ns)
+            _check(scale, current, resource_version)
+            scale["spec"]["replicas"] = replicas
+            inv.api.update_scale(res, scale, namespace=ns, dry_run=(strategy == "server"))
+        else:
+            inv.api.patch_scale(res, meta["name"], {"spec": {"replicas": replicas}}, "merge",
+                                namespace=ns, dry_run=(strategy == "server"))
         print_result(inv, obj, res, "scaled", strategy)
     return 0

@@ -18,6 +18,7 @@ import re
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
+from ..api.labels import format_label_selector
 from ..api.resources import RESOURCES
 from .duration import translate_timestamp_since
 from .jsonpath import JSONPath, JSONPathError, _go_print
@@ -39,25 +40,7 @@ def format_labels(labels: dict | None) -> str:
 
 def selector_string(sel: dict | None) -> str:
     """metav1.LabelSelectorAsSelector(sel).String() (`""` for an empty selector)."""
-    if sel is None:
-        return ""  # LabelSelectorAsSelector(nil) is labels.Nothing(), whose String() is ""
-    reqs: list[tuple[str, str]] = []
-    for k, v in (sel.get("matchLabels") or {}).items():
-        reqs.append((k, f"{k}={v}"))
-    for e in sel.get("matchExpressions") or []:
-        key, op, vals = e.get("key", ""), e.get("operator", ""), sorted(set(e.get("values") or []))
-        if op == "In":
-            reqs.append((key, f"{key} in ({','.join(vals)})"))
-        elif op == "NotIn":
-            reqs.append((key, f"{key} notin ({','.join(vals)})"))
-        elif op == "Exists":
-            reqs.append((key, key))
-        elif op == "DoesNotExist":
-            reqs.append((key, f"!{key}"))
-        else:
-            return "<invalid>"
-    reqs.sort(key=lambda r: r[0])
-    return ",".join(r[1] for r in reqs)
+    return format_label_selector(sel)
 
 
 def _age(obj: dict, now: datetime) -> str:

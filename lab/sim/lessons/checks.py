@@ -6,12 +6,16 @@ line the lesson panel shows beside the check's mark.
 """
 from __future__ import annotations
 
+import hashlib
 import inspect
 import re
 import shlex
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
+
+import orjson
 
 from ..api.labels import parse_selector
 from ..api.resources import resolve
@@ -367,6 +371,86 @@ def file_check(world: Any, spec: dict[str, Any]) -> Outcome:
     return Outcome(bool(found), "" if found else ("no such file" if text is None else "no matching line"))
 
 
+# -- doctor -------------------------------------------------------------------------------------------------
+
+#: per world: (stamp, its content key, the scratch copy or None), valid while the world's store
+#: revision, clock and journal stay the same
+_SCRATCH: "weakref.WeakKeyDictionary[Any, tuple[tuple[int, float, int], str, list]]" = weakref.WeakKeyDictionary()
+#: diagnoses by (content key, namespace, name, source): a lab is loaded anew for every command, so
+#: a command that changed nothing the doctor reads (curl, iptables-save, logs ...) finds them here
+_DIAGNOSES: "OrderedDict[tuple, Any]" = OrderedDict()
+MAX_DIAGNOSES = 64
+#: state the doctor does not read: the network's scratch (conntrack, counters, ports), the
+#: journal, the clock and the random streams
+_UNREAD = ("rng", "clock", "clockShifts", "revision", "storeRevision", "events", "version")
+_UNREAD_RUNTIME = ("net", "conntrack", journal.RUNTIME_KEY)
+
+
+def _content_key(state: dict[str, Any]) -> str:
+    relevant = {k: v for k, v in state.items() if k not in _UNREAD and k != "runtime"}
+    relevant["runtime"] = {k: v for k, v in (state.get("runtime") or {}).items() if k not in _UNREAD_RUNTIME}
+    return hashlib.sha256(orjson.dumps(relevant, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def diagnosis(world: Any, namespace: str, name: str, source: str | None) -> Any:
+    """What `labdoctor` says about the Service now, diagnosed on a copy of the world.
+
+    The doctor's probes are real packets (conntrack entries, rule counters,
+    draws from the network's random stream): on the lab itself, checking a
+    step would change what the learner sees next. Copying the world is most
+    of the cost, so one copy serves every doctor check until the world
+    changes (the probes of one diagnosis change no other's findings), and a
+    diagnosis is remembered by the content it was made from."""
+    from ..doctor import diagnose
+    from ..world import World
+
+    stamp = (world.store.revision, world.clock.elapsed, journal.last_seq(world))
+    cached = _SCRATCH.get(world)
+    state = None
+    if cached is None or cached[0] != stamp:
+        state = world.to_state()
+        cached = (stamp, _content_key(state), [None])
+        _SCRATCH[world] = cached
+    _stamp, content, scratch = cached
+    key = (content, namespace, name, source)
+    if key in _DIAGNOSES:
+        _DIAGNOSES.move_to_end(key)
+        return _DIAGNOSES[key]
+    if scratch[0] is None:
+        scratch[0] = World.from_state(state if state is not None else world.to_state())
+    found = _DIAGNOSES[key] = diagnose(scratch[0], namespace, name, source)
+    while len(_DIAGNOSES) > MAX_DIAGNOSES:
+        _DIAGNOSES.popitem(last=False)
+    return found
+
+
+@_check("doctor")
+def doctor_check(world: Any, spec: dict[str, Any]) -> Outcome:
+    from ..doctor import SourceError
+
+    namespace, name = _namespace(spec), templates.fill(world, spec["service"])
+    if world.store.peek("services", namespace, name) is None:
+        # what the doctor would say, without copying the lab (later steps' Services are not there yet)
+        if "healthy" in spec:
+            return Outcome(spec["healthy"] is False, "failed: service.exists")
+        if spec["finding"] == "service.exists":
+            return Outcome(spec.get("status", "pass") == "fail", f"fail: there is no service/{name} in namespace "
+                                                                 f"{namespace}")
+        return Outcome(False, f"waiting for service {name}")
+    try:
+        d = diagnosis(world, namespace, name, spec.get("from"))
+    except SourceError as e:
+        return Outcome(False, str(e))
+    if "healthy" in spec:
+        problems = ", ".join(f.check for f in d.problems)
+        ok = d.healthy == spec["healthy"]
+        return Outcome(ok, f"failed: {problems}" if problems else "no check failed")
+    found = d.finding(spec["finding"])
+    if found is None:
+        return Outcome(False, f"{spec['finding']} did not apply")
+    return Outcome(found.status == spec.get("status", "pass"), f"{found.status}: {found.summary.en}")
+
+
 # -- descriptions ----------------------------------------------------------------------------------------------------
 
 def describe(check: Check, lang: str = "en") -> str:
@@ -409,9 +493,22 @@ def describe(check: Check, lang: str = "en") -> str:
     if check.kind == "error":
         text = s.get("contains") or s.get("regex")
         return f"遇到过错误：{text}" if zh else f"met the error: {text}"
+    if check.kind == "doctor":
+        svc = f"service/{s['service']}"
+        src = s.get("from")
+        if "healthy" in s:
+            if zh:
+                where = f"从 {src} 访问 {svc}" if src else f" {svc}"
+                return f"labdoctor 认为{where} 没有问题" if s["healthy"] else f"labdoctor 发现{where} 有问题"
+            return f"labdoctor finds {'no problem' if s['healthy'] else 'a problem'} with {svc}" + (
+                f" from {src}" if src else "")
+        status = s.get("status", "pass").upper()
+        if zh:
+            return f"labdoctor：{svc}{'（从 ' + src + '）' if src else ''} 的 {s['finding']} 检查为 {status}"
+        return f"labdoctor: {s['finding']} is {status} for {svc}" + (f" from {src}" if src else "")
     text = f"{s['host']}:{s['path']}"
     return f"{text} 中有 /{s['regex']}/" if zh and "regex" in s else (
         f"{text} contains /{s['regex']}/" if "regex" in s else text)
 
 
-__all__ = ["run", "describe", "Outcome", "rules_text"]
+__all__ = ["run", "describe", "Outcome", "rules_text", "diagnosis"]

@@ -87,6 +87,8 @@ def _schema_message(error: ValidationError) -> tuple[list[Any], str]:
             return path, f"unknown check {unknown[0]!r} (one of: {', '.join(CHECK_KINDS)})"
         if len(kinds) != 1:
             return path, f"a check has exactly one kind, found {len(kinds)} ({', '.join(kinds) or 'none'})"
+    if len(path) == 5 and path[4] == "doctor" and isinstance(inst, dict) and error.validator == "oneOf":
+        return path, "a doctor check names either a finding (and its status) or healthy"
     parent = path[-2] if len(path) >= 2 else None
     if parent in ("commands", "solution", "setup") and isinstance(inst, dict) and "run" not in inst:
         return path, (f"a command is a string or a mapping with run (and host, stdin); got the mapping {inst!r}: "
@@ -251,6 +253,13 @@ class _Semantics:
         self.host(path + ["host"], spec["host"])
         if "regex" in spec:
             self.regex(path + ["regex"], spec["regex"])
+
+
+    def check_doctor(self, path: list[Any], spec: dict[str, Any]) -> None:
+        self.template(path + ["service"], spec["service"])
+        src = spec.get("from")
+        if src in ("node", "all", "any"):
+            self.p.add(path + ["from"], f"from names a host or a Pod (pod/NAME, NAMESPACE/NAME), not {src!r}")
 
 
 def _build(doc: dict[str, Any], folder: Path) -> Lesson:

@@ -75,6 +75,8 @@ class StepReport:
     lines: list[LineRun] = field(default_factory=list)
     #: the step's checks all held before its solution ran (they check nothing the step does)
     passed_early: bool = False
+    #: the checks as they stood before the solution ran (after the step's set-up)
+    before: StepStatus | None = None
 
     @property
     def ok(self) -> bool:
@@ -104,7 +106,7 @@ def verify(lesson: Lesson, seed: int = 0, reload: bool = True,
         sessions: dict[str, ShellSession] = {}
         if number > 1:
             prepare_step(world, lesson, step.id)
-        early = evaluate_step(world, lesson, step.id).passed is True
+        before = evaluate_step(world, lesson, step.id)
         for name, state in shells.items():
             _session(world, sessions, name).load_state(state)
         lines = [_play(world, sessions, cmd, lesson.host) for cmd in step.solution]
@@ -112,7 +114,7 @@ def verify(lesson: Lesson, seed: int = 0, reload: bool = True,
             k: v for k, v in shells.items() if k not in sessions}
         if reload:
             world = World.from_state(world.to_state())
-        item = StepReport(number, step.id, evaluate_step(world, lesson, step.id), lines, early)
+        item = StepReport(number, step.id, evaluate_step(world, lesson, step.id), lines, before.passed is True, before)
         report.steps.append(item)
         if on_step is not None:
             on_step(item)

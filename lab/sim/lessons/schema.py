@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..doctor.findings import CHECK_IDS, STATUSES
+
 LANGS = ("en", "zh-CN")
 
 TEXT: dict[str, Any] = {
@@ -145,8 +147,26 @@ FILE_CHECK = {
     "additionalProperties": False,
 }
 
+DOCTOR_CHECK = {
+    "type": "object",
+    "description": "what labdoctor says about a Service now: one finding's status, or healthy",
+    "properties": {
+        "service": {"type": "string", "minLength": 1},
+        "namespace": {"type": "string", "minLength": 1},
+        "from": {"type": "string", "minLength": 1},
+        "finding": {"enum": list(CHECK_IDS)},
+        "status": {"enum": list(STATUSES)},
+        "healthy": {"type": "boolean"},
+    },
+    "required": ["service"],
+    "oneOf": [{"required": ["finding"]}, {"required": ["healthy"]}],
+    "dependentRequired": {"status": ["finding"]},
+    "additionalProperties": False,
+}
+
 CHECK_KINDS = {"object": OBJECT_CHECK, "command": COMMAND_CHECK, "connection": CONNECTION_CHECK,
-               "dns": DNS_CHECK, "rule": RULE_CHECK, "error": ERROR_CHECK, "file": FILE_CHECK}
+               "dns": DNS_CHECK, "rule": RULE_CHECK, "error": ERROR_CHECK, "file": FILE_CHECK,
+               "doctor": DOCTOR_CHECK}
 
 CHECK: dict[str, Any] = {
     "type": "object",

@@ -158,12 +158,17 @@ def _hms(seconds: float) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def _write_out(fmt: str, resp: Response | None, remote: str, port: int, size: int) -> str:
+def _write_out(fmt: str, resp: Response | None, remote: str, port: int, size: int,
+               connected: bool = True, total: float = 0.001, redirects: int = 0) -> str:
+    """-w's text; a transfer that failed prints the zero values curl 7.61 has for it
+    (http_code 000, no remote address before a connection was made)."""
     values = {"http_code": f"{resp.status:03d}" if resp else "000", "response_code": f"{resp.status:03d}" if resp else "000",
               "remote_ip": remote, "remote_port": str(port), "size_download": str(size),
-              "time_total": "0.001000", "time_connect": "0.000500", "time_namelookup": "0.000010",
-              "time_starttransfer": "0.001000", "content_type": resp.header("Content-Type") if resp else "",
-              "num_redirects": "0", "http_version": (resp.version.split("/")[-1] if resp else "0")}
+              "time_total": f"{total:.6f}", "time_connect": "0.000500" if connected else "0.000000",
+              "time_namelookup": "0.000010",
+              "time_starttransfer": f"{total:.6f}" if resp else "0.000000",
+              "content_type": resp.header("Content-Type") if resp else "",
+              "num_redirects": str(redirects), "http_version": (resp.version.split("/")[-1] if resp else "0")}
     out = re.sub(r"%\{([a-z_]+)\}", lambda m: values.get(m.group(1), ""), fmt)
     return out.replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "\r")
 
@@ -183,9 +188,25 @@ def curl(ctx: Any, argv: list[str]) -> int:
     return status
 
 
-def _fail(ctx: Any, opts: Options, code: int, message: str, meter: bool) -> int:
+@dataclass
+class _Reached:
+    """How far a failed transfer got, for -w: the address it connected to, the response it read."""
+
+    remote: str = ""
+    port: int = 0
+    resp: Response | None = None
+    total: float = 0.0005
+    redirects: int = 0
+
+
+def _fail(ctx: Any, opts: Options, code: int, message: str, meter: bool, reached: _Reached | None = None) -> int:
+    """curl's end of a failed transfer: -w is still written (before the error line, as curl 7.61 does)."""
     if opts.verbose:
         ctx.err("* Closing connection 0\n")
+    if opts.write_out:
+        r = reached or _Reached()
+        ctx.out(_write_out(opts.write_out, r.resp, r.remote, r.port, 0, connected=bool(r.remote),
+                           total=r.total, redirects=r.redirects))
     if not opts.silent or opts.show_error:
         ctx.err(f"curl: ({code}) {message}\n")
     elif meter:
@@ -201,7 +222,7 @@ def _one(ctx: Any, opts: Options, text: str) -> int:
         url = parse_url(text)
     except UrlError as e:
         return _fail(ctx, opts, 1 if "Protocol" in str(e) else 3, str(e), meter)
-    for _ in range(10):
+    for redirects in range(10):
         if meter:
             ctx.err(METER_HEAD)
         if v and url.rebuilt:
@@ -212,20 +233,22 @@ def _one(ctx: Any, opts: Options, text: str) -> int:
                 ctx.err(_meter_line(0, 0))
             if v:
                 ctx.err(f"* Could not resolve host: {url.host}\n")
-            return _fail(ctx, opts, 6, f"Could not resolve host: {url.host}", meter)
+            return _fail(ctx, opts, 6, f"Could not resolve host: {url.host}", meter, _Reached(redirects=redirects))
         if v:
             ctx.err(f"*   Trying {ip}...\n* TCP_NODELAY set\n")
         if getattr(world, "dry_run", False):
             return 7
         conn = connect(world, source_of(ctx), ip, url.port)
         if isinstance(conn, ConnectError):
-            return _connect_failed(ctx, opts, url, ip, conn, meter)
+            return _connect_failed(ctx, opts, url, ip, conn, meter, redirects)
         if v:
             ctx.err(f"* Connected to {url.host} ({ip}) port {url.port} (#0)\n")
+        reached = _Reached(ip, url.port, redirects=redirects)
         if url.scheme == "https":
             if meter:
                 ctx.err(_meter_line(0, 0))
-            return _fail(ctx, opts, 35, "error:1408F10B:SSL routines:ssl3_get_record:wrong version number", meter)
+            return _fail(ctx, opts, 35, "error:1408F10B:SSL routines:ssl3_get_record:wrong version number", meter,
+                         reached)
         request = _request(opts, url)
         if v:
             ctx.err(f"> {request.request_line}\r\n" + "".join(f"> {k}: {val}\r\n" for k, val in request.headers)
@@ -237,7 +260,7 @@ def _one(ctx: Any, opts: Options, text: str) -> int:
             if v:
                 ctx.err("* Empty reply from server\n* Connection #0 to host "
                         f"{url.host} left intact\n")
-            return _fail(ctx, opts, 52, "Empty reply from server", meter)
+            return _fail(ctx, opts, 52, "Empty reply from server", meter, reached)
         head = f"{resp.version} {resp.status} {resp.reason}\r\n" + "".join(
             f"{k}: {val}\r\n" for k, val in resp.headers) + "\r\n"
         closes = resp.version == "HTTP/1.0" or resp.header("Connection").lower() == "close"
@@ -248,7 +271,9 @@ def _one(ctx: Any, opts: Options, text: str) -> int:
         if opts.fail and resp.status >= 400:
             if meter:
                 ctx.err(_meter_line(0, 0))
-            return _fail(ctx, opts, 22, f"The requested URL returned error: {resp.status} {resp.reason}", meter)
+            reached.resp = resp
+            return _fail(ctx, opts, 22, f"The requested URL returned error: {resp.status} {resp.reason}", meter,
+                         reached)
         location = resp.header("Location")
         if opts.location and location and 300 <= resp.status < 400:
             if meter:
@@ -259,7 +284,7 @@ def _one(ctx: Any, opts: Options, text: str) -> int:
             try:
                 url = parse_url(_absolute(url, location))
             except UrlError as e:
-                return _fail(ctx, opts, 3, str(e), meter)
+                return _fail(ctx, opts, 3, str(e), meter, _Reached(redirects=redirects + 1))
             continue
         body = "" if opts.head else resp.body
         payload = (head if (opts.include or opts.head) else "") + body
@@ -277,7 +302,8 @@ def _one(ctx: Any, opts: Options, text: str) -> int:
             try:
                 ctx.fs.write(target, payload, ctx.cwd)
             except Exception:
-                return _fail(ctx, opts, 23, f"Failed writing body (0 != {len(payload)})", meter)
+                reached.resp = resp
+                return _fail(ctx, opts, 23, f"Failed writing body (0 != {len(payload)})", meter, reached)
         else:
             ctx.out(payload)
         if meter:
@@ -289,9 +315,9 @@ def _one(ctx: Any, opts: Options, text: str) -> int:
             else:
                 ctx.err(f"* Connection #0 to host {url.host} left intact\n")
         if opts.write_out:
-            ctx.out(_write_out(opts.write_out, resp, ip, url.port, len(body.encode())))
+            ctx.out(_write_out(opts.write_out, resp, ip, url.port, len(body.encode()), redirects=redirects))
         return 0
-    return _fail(ctx, opts, 47, "Maximum (50) redirects followed", meter)
+    return _fail(ctx, opts, 47, "Maximum (50) redirects followed", meter, _Reached(ip, url.port, redirects=10))
 
 
 def _absolute(url: Url, location: str) -> str:
@@ -324,7 +350,8 @@ def _request(opts: Options, url: Url) -> Request:
                    headers=headers, body=body, host=url.host_header)
 
 
-def _connect_failed(ctx: Any, opts: Options, url: Url, ip: str, err: ConnectError, meter: bool) -> int:
+def _connect_failed(ctx: Any, opts: Options, url: Url, ip: str, err: ConnectError, meter: bool,
+                    redirects: int = 0) -> int:
     world = ctx.world
     if err.timed_out:
         limits = [t for t in (opts.connect_timeout, opts.max_time) if t is not None and t > 0]
@@ -336,7 +363,8 @@ def _connect_failed(ctx: Any, opts: Options, url: Url, ip: str, err: ConnectErro
                 ctx.err(_meter_line(0, 0, _hms(limit)))
             if opts.verbose:
                 ctx.err(f"* Connection timed out after {ms} milliseconds\n")
-            return _fail(ctx, opts, 28, f"Connection timed out after {ms} milliseconds", meter)
+            return _fail(ctx, opts, 28, f"Connection timed out after {ms} milliseconds", meter,
+                         _Reached(total=ms / 1000, redirects=redirects))
         world.wait(err.after)
     elif err.after:
         world.wait(err.after)
@@ -345,4 +373,5 @@ def _connect_failed(ctx: Any, opts: Options, url: Url, ip: str, err: ConnectErro
     if opts.verbose:
         ctx.err(f"* connect to {ip} port {url.port} failed: {err.strerror}\n"
                 f"* Failed to connect to {url.host} port {url.port}: {err.strerror}\n")
-    return _fail(ctx, opts, 7, f"Failed to connect to {url.host} port {url.port}: {err.strerror}", meter)
+    return _fail(ctx, opts, 7, f"Failed to connect to {url.host} port {url.port}: {err.strerror}", meter,
+                 _Reached(total=max(err.after, 0.0005), redirects=redirects))

@@ -103,21 +103,36 @@ def ruleset(world: Any, node: str) -> Any:
     sync keep theirs, as they would have in memory.
     """
     seen = _SEEN.get(world)
+    nets = world.runtime.setdefault("net", {})
+    mirror = nets.setdefault("rules", {})
     if seen is None:
         seen = _SEEN[world] = {}
         world.on_tick(lambda: _tick(world))
+        _settle_mirror(world, nets, mirror)
     rs = world.proxy_ruleset(node)
-    nets = world.runtime.setdefault("net", {})
-    mirror = nets.setdefault("rules", {})
     if node not in seen:
         if rs is not None and node in mirror:
-            _restore(rs, mirror[node], same=nets.get("rulesRevision") == world.store.revision)
+            _restore(rs, mirror[node])
     elif seen[node] is not rs and node in mirror:
         mirror[node] = _refresh(rs, mirror[node]) if rs is not None else {}
     seen[node] = rs
     if rs is not None and getattr(rs, "mode", "") == "ipvs":
         rs.expire(world.clock.elapsed)     # the kernel's IPVS timers ran while nobody looked
     return rs
+
+
+def _settle_mirror(world: Any, nets: dict[str, Any], mirror: dict[str, Any]) -> None:
+    """At the first look after a load: when the store moved since the mirror was
+    written, kube-proxy has synced since, so the chains it rewrites on every sync
+    lose their saved counters on every node (looked at now or later); the mirror
+    is then valid for the store as it is, whether or not a tick runs before the
+    next save."""
+    if nets.get("rulesRevision") != world.store.revision:
+        for rec in mirror.values():
+            counters = rec.get("counters") or {}
+            for key in [k for k in counters if k in REWRITTEN]:
+                del counters[key]
+    nets["rulesRevision"] = world.store.revision
 
 
 def _tick(world: Any) -> None:
@@ -156,12 +171,13 @@ def _chain_state(c: Any) -> dict[str, Any]:
             "policy": list(c.policy_counters), "sig": _signature(c)}
 
 
-def _restore(rs: Any, saved: dict[str, Any], same: bool = True) -> None:
+def _restore(rs: Any, saved: dict[str, Any]) -> None:
+    """Put saved counters back on chains whose rules are still the ones they counted."""
     for key, val in (saved.get("counters") or {}).items():
         c = _chain(rs, key)
         if c is None:
             continue
-        if not same and (key in REWRITTEN or val.get("sig") != _signature(c)):
+        if val.get("sig") != _signature(c):
             continue
         cnt = c.ensure_counters()
         wanted = {text: (p, b) for text, p, b in val["rules"]}

@@ -312,11 +312,12 @@ class Shell:
             self.fds, self.stdin = saved
         raise TypeError(cmd)
 
-    def loop_tick(self) -> None:
+    def loop_tick(self, prog: str = "bash") -> None:
+        """One loop iteration of the command line's budget (the shell's or a command's own loop)."""
         self.check_interrupt()
         self.session.iterations += 1
         if self.session.iterations > self.session.loop_budget:
-            raise CommandLimitReached(loop_limit_message(self.session.loop_budget))
+            raise CommandLimitReached(loop_limit_message(self.session.loop_budget, prog))
 
     def _loop_body(self, body: A.CommandList) -> tuple[int, str | None]:
         self.loop_depth += 1

@@ -1,16 +1,21 @@
 """A small awk: what tutorials pipe kubectl output into.
 
 Supports -F and -v; BEGIN/END; patterns (/re/, expressions, `$2 ~ /re/`);
-actions with print / printf, assignments (= += -= ++ --), if/else, next;
+actions with print / printf, assignments (= += -= ++ --), if/else, next,
+while, do ... while, for (init; cond; step), break, continue, exit;
 expressions over $N, NF, NR, FS, OFS, variables, strings, numbers,
 concatenation, arithmetic, comparisons, && || !, and the functions length,
 substr, tolower, toupper, int, index.
-SIMPLIFICATION: no arrays, loops, user functions or getline.
+Every loop iteration counts against the lab's loop limit per command line
+(limits.max_loop_iterations), shared with the shell's own loops: an endless
+`while (1)` stops there with what it printed so far.
+SIMPLIFICATION: no arrays, user functions or getline.
 """
 from __future__ import annotations
 
 import re
 
+from ...limits import CommandLimitReached
 from ..posixre import RegexError, compile_posix
 from . import Inputs, register, split_lines
 from .builtins import printf_format
@@ -152,7 +157,58 @@ class Parser:
         if tok == ("name", "next"):
             self.i += 1
             return ("next",)
+        if tok == ("name", "while"):
+            self.i += 1
+            cond = self.condition()
+            if self.peek() == ("nl", ";"):       # `while (c);`: an empty body
+                return ("while", cond, ("block", []))
+            self.skip_nl()
+            return ("while", cond, self.stmt())
+        if tok == ("name", "do"):
+            self.i += 1
+            self.skip_nl()
+            body = self.stmt()
+            self.skip_nl()
+            if not self.accept("while"):
+                raise AwkError(f"syntax error at source line 1 near `{self.peek()[1]}'")
+            return ("do", body, self.condition())
+        if tok == ("name", "for"):
+            self.i += 1
+            return self.for_loop()
+        if tok in (("name", "break"), ("name", "continue")):
+            self.i += 1
+            return (tok[1],)
+        if tok == ("name", "exit"):
+            self.i += 1
+            code = None
+            if self.peek()[0] not in ("nl", "eof") and self.peek()[1] != "}":
+                code = self.expr()
+            return ("exit", code)
         return ("expr", self.expr())
+
+    def condition(self):
+        self.expect("(")
+        cond = self.expr()
+        self.expect(")")
+        return cond
+
+    def for_loop(self):
+        """for (init; cond; step) stmt: each part may be empty."""
+        self.expect("(")
+        parts = []
+        for end in (";", ";", ")"):
+            part = None
+            if not (self.peek() == ("nl", ";") if end == ";" else self.peek()[1] == ")"):
+                part = self.expr()
+            if end == ";":
+                if self.peek() != ("nl", ";"):
+                    raise AwkError(f"syntax error at source line 1 near `{self.peek()[1]}'")
+                self.i += 1
+            else:
+                self.expect(")")
+            parts.append(part)
+        self.skip_nl()
+        return ("for", parts[0], parts[1], parts[2], self.stmt())
 
     # precedence climbing
     def expr(self, no_gt=False):
@@ -317,6 +373,22 @@ class NextRecord(Exception):
     pass
 
 
+class LoopJump(Exception):
+    """break / continue inside a loop."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.kind = kind
+
+
+class ExitProgram(Exception):
+    """exit [status]: END still runs after an exit outside END (as gawk does)."""
+
+    def __init__(self, status: int | None):
+        super().__init__(status)
+        self.status = status
+
+
 class Interp:
     def __init__(self, ctx, fs: str, variables: dict):
         self.ctx = ctx
@@ -468,8 +540,38 @@ class Interp:
                 self.run_stmts(s[1])
             elif k == "next":
                 raise NextRecord()
+            elif k == "while":
+                while self.truth(self.ev(s[1])):
+                    if self.iterate(s[2]):
+                        break
+            elif k == "do":
+                while True:
+                    if self.iterate(s[1]) or not self.truth(self.ev(s[2])):
+                        break
+            elif k == "for":
+                _, init, cond, step, body = s
+                if init is not None:
+                    self.ev(init)
+                while cond is None or self.truth(self.ev(cond)):
+                    if self.iterate(body):
+                        break
+                    if step is not None:
+                        self.ev(step)
+            elif k in ("break", "continue"):
+                raise LoopJump(k)
+            elif k == "exit":
+                raise ExitProgram(None if s[1] is None else int(num(self.ev(s[1]))))
             else:
                 self.ev(s[1])
+
+    def iterate(self, body) -> bool:
+        """One pass of a loop's body, counted against the lab's loop limit; True after break."""
+        self.ctx.shell.loop_tick("awk")
+        try:
+            self.run_stmts([body])
+        except LoopJump as jump:
+            return jump.kind == "break"
+        return False
 
 
 @register("awk", "gawk")
@@ -502,7 +604,23 @@ def cmd_awk(ctx, argv):
         ctx.err(f"awk: {e}\n")
         return 1
     it = Interp(ctx, fs, variables)
+    try:
+        status = _run(ctx, it, program, files)
+    except AwkError as e:
+        ctx.out("".join(it.out))
+        ctx.err(f"awk: {e}\n")
+        return 2
+    except CommandLimitReached:
+        ctx.out("".join(it.out))     # what the loop printed before the lab stopped it
+        raise
+    ctx.out("".join(it.out))
+    return status
+
+
+def _run(ctx, it: Interp, program: list, files: list[str]) -> int:
+    """BEGIN, the records through the main rules, END; exit jumps to END (and out of it)."""
     status = 0
+    exit_status: int | None = None
     try:
         for kind, _pat, action in program:
             if kind == "BEGIN":
@@ -521,12 +639,17 @@ def cmd_awk(ctx, argv):
                     except NextRecord:
                         pass
             status = 2 if inputs.failed else 0
+    except ExitProgram as e:
+        exit_status = e.status if e.status is not None else 0
+    except LoopJump as e:
+        raise AwkError(f"`{e.kind}' is not allowed outside a loop")
+    try:
         for kind, _pat, action in program:
             if kind == "END":
                 it.run_stmts(action)
-    except AwkError as e:
-        ctx.out("".join(it.out))
-        ctx.err(f"awk: {e}\n")
-        return 2
-    ctx.out("".join(it.out))
-    return status
+    except ExitProgram as e:
+        if e.status is not None:
+            exit_status = e.status
+    except LoopJump as e:
+        raise AwkError(f"`{e.kind}' is not allowed outside a loop")
+    return status if exit_status is None else exit_status

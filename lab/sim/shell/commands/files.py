@@ -11,7 +11,7 @@ import math
 import posixpath
 import re
 
-from ...fs import EISDIR, ENOENT, FSError
+from ...fs import EISDIR, ENOENT, ENOSPC, FSError
 from ..collate import collate_key
 from . import Inputs, UsageError, parse_opts, register
 
@@ -310,15 +310,34 @@ def cmd_rmdir(ctx, argv):
     return status
 
 
-def _copy_tree(fs, src_ap: str, dst_ap: str) -> None:
+def _copy_file(ctx, fs, shown: str, target: str, content: str, mode: int | None = None) -> bool:
+    """Copy one file's content as cp does: open (creating or truncating) the destination, then
+    write; a full disk fails the write (`cp: error writing 'x': No space left on device`) and
+    leaves the destination empty (the lab's writes land whole or not at all)."""
+    fs.write(target, "", ctx.cwd)
+    if mode is not None:
+        fs.stat(target, ctx.cwd).mode = mode
+    try:
+        fs.write(target, content, ctx.cwd)
+    except FSError as e:
+        if e.strerror != ENOSPC:
+            raise
+        ctx.err(f"cp: error writing '{shown}': {e.strerror}\n")
+        return False
+    return True
+
+
+def _copy_tree(ctx, fs, src_ap: str, dst_ap: str, shown: str) -> bool:
+    """cp -r: every directory and file below src_ap; a file the disk cannot hold is reported and skipped."""
+    ok = True
     for p in list(fs.walk(src_ap)):
         node = fs.stat(p)
         target = dst_ap + p[len(src_ap):]
         if node.is_dir:
             fs.mkdir(target, parents=True)
         else:
-            fs.write(target, node.content)
-            fs.stat(target).mode = node.mode
+            ok = _copy_file(ctx, fs, shown + p[len(src_ap):], target, node.content, node.mode) and ok
+    return ok
 
 
 def _two_operands(ctx, operands):
@@ -364,9 +383,10 @@ def cmd_cp(ctx, argv):
                     ctx.err(f"cp: -r not specified; omitting directory '{s}'\n")
                     status = 1
                     continue
-                _copy_tree(fs, fs.resolve(s, ctx.cwd), fs.resolve(target, ctx.cwd))
-            else:
-                fs.write(target, node.content, ctx.cwd)
+                if not _copy_tree(ctx, fs, fs.resolve(s, ctx.cwd), fs.resolve(target, ctx.cwd), target):
+                    status = 1
+            elif not _copy_file(ctx, fs, target, target, node.content):
+                status = 1
         except FSError as e:
             ctx.err(f"cp: cannot create regular file '{target}': {e.strerror}\n")
             status = 1

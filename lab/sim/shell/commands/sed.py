@@ -1,6 +1,12 @@
 """GNU sed 4.x subset: -n -i -e -E/-r -s; addresses N, $, /re/, \\cREc,
-first~step, ranges (with +N) and `!`; commands s y p d q Q a i c = n N h H
-g G x { } and comments. Errors use sed's "-e expression #1, char N" form.
+first~step, ranges (with +N) and `!`; commands s y p P d D q Q a i c = n N h
+H g G x z { }, labels and branches (: b t T) and comments. Errors use sed's
+"-e expression #1, char N" form.
+
+The script runs as a flat program (a block's `{` jumps past its `}` when its
+address does not match), so a branch may reach a label anywhere, as in GNU
+sed. Every branch taken counts against the lab's loop limit per command
+line (limits.max_loop_iterations): `:a; s/a/aa/; ta` stops there.
 """
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from ...fs import FSError
+from ...limits import CommandLimitReached
 from ..posixre import RegexError, compile_posix
 from . import UsageError, parse_opts, register
 
@@ -245,7 +252,20 @@ class ScriptParser:
                 self.i += m.end()
         elif c in "pdDnNhHgGx=lPz":
             pass
-        elif c in "rwbt:":
+        elif c in "btT:":
+            if c == ":" and cmd.a1 is not None:
+                self.error(": doesn't want any addresses")
+            # read_label: up to a blank, `;', `}', `#' or the line's end; the next
+            # command may follow right after (GNU reads no end of command here)
+            self.skip_ws(newlines=False)
+            start = self.i
+            while self.peek() and self.peek() not in "\n; \t}#":
+                self.i += 1
+            cmd.args["arg"] = self.s[start:self.i]
+            if c == ":" and not cmd.args["arg"]:
+                self.error('":" lacks a label')
+            return cmd
+        elif c in "rw":
             self.skip_ws(newlines=False)
             start = self.i
             while self.peek() and self.peek() not in "\n;":
@@ -317,12 +337,50 @@ class Quit(Exception):
         self.print_ps = print_ps
 
 
+def flatten(cmds: list[Cmd], out: list[Cmd] | None = None) -> list[Cmd]:
+    """The script as one list: a `{` keeps in args["end"] the index just past its `}`."""
+    out = [] if out is None else out
+    for c in cmds:
+        out.append(c)
+        if c.name == "{":
+            flatten(c.block, out)
+            out.append(Cmd(name="}"))
+            c.args["end"] = len(out)
+    return out
+
+
+def labels_of(program: list[Cmd]) -> dict[str, int]:
+    """Where each `:label` stands; raises SedError for a branch to a label nobody defined."""
+    labels = {c.args["arg"]: i for i, c in enumerate(program) if c.name == ":"}
+    for c in program:
+        if c.name in "btT" and c.args.get("arg") and c.args["arg"] not in labels:
+            raise SedPanic(f"can't find label for jump to `{c.args['arg']}'")
+    return labels
+
+
+class SedPanic(SedError):
+    """Errors GNU sed reports through panic() (exit status 4)."""
+
+
+class RestartCycle(Exception):
+    """D: a new cycle on what is left of the pattern space, without reading input."""
+
+    def __init__(self, ps: str):
+        super().__init__(ps)
+        self.ps = ps
+
+
 class SedRun:
-    def __init__(self, cmds: list[Cmd], quiet: bool):
+    def __init__(self, cmds: list[Cmd], quiet: bool, tick=None):
         self.cmds = cmds
+        self.program = flatten(cmds)
+        self.labels = labels_of(self.program)
         self.quiet = quiet
         self.hold = ""
         self.last_regex = None
+        self.substituted = False
+        #: called for every branch taken (the lab's loop limit)
+        self.tick = tick or (lambda: None)
 
     def matches(self, a: Addr, lineno: int, ps: str, is_last: bool) -> bool:
         if a.kind == "line":
@@ -395,12 +453,22 @@ class SedRun:
         self.final_newline = final_newline
         self.lines = lines
         self.idx = 0
-        while self.idx < len(lines):
-            ps = lines[self.idx]
-            self.idx += 1
+        restart: str | None = None
+        while self.idx < len(lines) or restart is not None:
+            if restart is None:
+                ps = lines[self.idx]
+                self.idx += 1
+                self.substituted = False
+            else:
+                ps, restart = restart, None
             self.append_queue: list[str] = []
             try:
                 ps, deleted = self.exec_cmds(self.cmds, ps)
+            except RestartCycle as again:
+                for t in self.append_queue:
+                    self.emit(t)
+                restart = again.ps
+                continue
             except Quit as q:
                 if q.print_ps and not self.quiet:
                     self.emit_ps(self.cur_ps)
@@ -414,17 +482,39 @@ class SedRun:
         return "".join(self.out), 0
 
     def exec_cmds(self, cmds: list[Cmd], ps: str):
-        for c in cmds:
+        """One cycle over the pattern space: (pattern space, deleted)."""
+        program = self.program
+        pc = 0
+        while pc < len(program):
+            c = program[pc]
+            pc += 1
+            n = c.name
+            if n in ":}":
+                continue
             lineno = self.idx
             is_last = self.idx == len(self.lines)
             self.cur_ps = ps
             if not self.selected(c, lineno, ps, is_last):
+                if n == "{":
+                    pc = c.args["end"]
                 continue
-            n = c.name
             if n == "{":
-                ps, deleted = self.exec_cmds(c.block, ps)
-                if deleted:
+                continue
+            if n in "btT":
+                if n == "b":
+                    jump = True
+                elif n == "t":
+                    jump, self.substituted = self.substituted, False
+                else:
+                    jump = not self.substituted
+                    self.substituted = False
+                if jump:
+                    self.tick()
+                    pc = self.labels[c.args["arg"]] if c.args.get("arg") else len(program)
+            elif n == "D":
+                if "\n" not in ps:
                     return ps, True
+                raise RestartCycle(ps.split("\n", 1)[1])
             elif n == "s":
                 rx = c.args["rx"] or self.last_regex
                 if c.args["rx"] is not None:
@@ -481,12 +571,14 @@ class SedRun:
                     self.emit_ps(ps)
                 ps = self.lines[self.idx]
                 self.idx += 1
+                self.substituted = False
             elif n == "N":
                 if self.idx >= len(self.lines):
                     self.cur_ps = ps
                     raise Quit(0, True)
                 ps = ps + "\n" + self.lines[self.idx]
                 self.idx += 1
+                self.substituted = False
             elif n == "h":
                 self.hold = ps
             elif n == "H":
@@ -539,9 +631,14 @@ def cmd_sed(ctx, argv):
     extended = bool({"E", "r"} & o)
     try:
         cmds = ScriptParser("\n".join(scripts), extended).parse()
+        labels_of(flatten(cmds))
+    except SedPanic as e:
+        ctx.err(f"sed: {e}\n")
+        return 4
     except SedError as e:
         ctx.err(f"sed: {e}\n")
         return 1
+    tick = lambda: ctx.shell.loop_tick("sed")  # noqa: E731
     quiet = "n" in o
     status = 0
     if inplace is not None:
@@ -558,7 +655,7 @@ def cmd_sed(ctx, argv):
             for c in _all(cmds):
                 c.active = False
             try:
-                result, code = SedRun(cmds, quiet).run(*_lines(text))
+                result, code = SedRun(cmds, quiet, tick).run(*_lines(text))
             except SedError as e:
                 ctx.err(f"sed: {e}\n")
                 return 4
@@ -582,11 +679,15 @@ def cmd_sed(ctx, argv):
     # still ends its line before the next file starts.
     joined = "".join(t if t.endswith("\n") or i == len(texts) - 1 else t + "\n"
                      for i, t in enumerate(texts) if t)
+    run = SedRun(cmds, quiet, tick)
     try:
-        result, code = SedRun(cmds, quiet).run(*_lines(joined))
+        result, code = run.run(*_lines(joined))
     except SedError as e:
         ctx.err(f"sed: {e}\n")
         return 4
+    except CommandLimitReached:
+        ctx.out("".join(run.out))    # the cycles that ended before the lab stopped the loop
+        raise
     ctx.out(result)
     return code or status
 
