@@ -88,7 +88,12 @@ def test_home_page(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<title>Service Lab</title>" in html
-    assert "The browser lab (terminal, manifest editor and live\n      diagrams) arrives with the lab page." in html
+    # every lesson, in both languages, starting a lab of its own
+    assert html.count('<a class="title" href="/lab/') == 5
+    assert ('<a class="title" href="/lab/service-intro/?lesson=service-intro">'
+            'Services, from Pod IPs to NodePorts</a>') in html
+    assert '<span class="zh" lang="zh-CN">Service 入门：从 Pod IP 到 NodePort</span>' in html
+    assert '<a class="start" href="/lab/">Open a free lab &rarr;</a>' in html
 
 
 @pytest.mark.django_db

@@ -1,7 +1,11 @@
 """Pages: the home page, the lab page and the health check."""
+import re
+
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from lab.labs.models import Lab
@@ -13,9 +17,22 @@ from lab.sim.profiles import available_profiles
 DEFAULT_LAB = "default"
 
 
+def _inline_code(text: str) -> str:
+    """A lesson summary's Markdown `code` spans as <code>, the rest escaped."""
+    return mark_safe(re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text)))
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "labs/home.html")
+    """The front door: the guided lessons (each starts a lab of its own) and
+    a free lab."""
+    from lab.sim import lessons as engine
+
+    lessons = [{"slug": lesson.slug, "title": lesson.title["en"], "title_zh": lesson.title["zh-CN"],
+                "summary": _inline_code(lesson.summary["en"]), "level": lesson.level,
+                "profile": lesson.profile, "minutes": lesson.minutes, "steps": len(lesson.steps),
+                "url": f"/lab/{lesson.slug}/?lesson={lesson.slug}"} for lesson in engine.load_all()]
+    return render(request, "labs/home.html", {"lessons": lessons})
 
 
 @require_GET
