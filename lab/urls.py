@@ -9,6 +9,7 @@ urlpatterns = [
     path("lab/", views.lab_page, name="lab"),
     path("lab/<slug:name>/", views.lab_page, name="lab-named"),
     path("", include("lab.lessons.urls")),
+    path("", include("lab.classrooms.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("lab.accounts.urls")),
     path("admin/", admin.site.urls),

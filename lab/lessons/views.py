@@ -45,9 +45,13 @@ def lesson_index(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def lab_lesson(request: HttpRequest, name: str) -> JsonResponse:
-    state = lesson_state(_lab(request, name))
+    lab = _lab(request, name)
+    state = lesson_state(lab)
     if state is None:
         raise Http404(f"lab {name!r} follows no lesson (open /lab/{name}/?lesson=SLUG)")
+    from lab.classrooms.hints import hints_for_lab
+
+    state["hints"] = hints_for_lab(lab)  # the instructors' hints (steps[].hints are the lesson's own)
     return JsonResponse(state)
 
 
