@@ -361,3 +361,17 @@ def test_the_classroom_list_shows_each_visitor_their_own():
     ann = client_for(c.ann).get("/classrooms/").content.decode()
     assert "Services 101" in tina and "Other class" not in tina and "New classroom" in tina
     assert "Services 101" in ann and "Other class" not in ann and "New classroom" not in ann
+
+
+def test_the_learners_classroom_page_resumes_and_resets_their_lesson_lab():
+    c = make_class()
+    pass_first_step(c.ann_lab)
+    page = client_for(c.ann).get(f"/classrooms/{c.classroom.pk}/").content.decode()
+    assert f'href="/lab/{LESSON}/?lesson={LESSON}">Resume</a>' in page
+    assert "1 of 14 steps" in page
+    assert f'action="/lab/{LESSON}/lesson/reset/"' in page
+    # the form posts to the lessons' own reset: a fresh cluster, the same lab row
+    state = client_for(c.ann).post(f"/lab/{LESSON}/lesson/reset/").json()
+    assert state["current"] == "two-pods"
+    assert Lab.objects.get(pk=c.ann_lab.pk).user == c.ann
+    assert load_world(Lab.objects.get(pk=c.ann_lab.pk)).store.peek("pods", "default", "nginx-pod") is None
