@@ -11,7 +11,8 @@ the same settings (DATABASE_URL, LAB_VAR_DIR). It makes an instructor, a
 classroom on the lesson service-intro and the learners, opens each
 learner's lab for the lesson, then every learner opens a terminal
 websocket and runs the lesson's first step and a few reading commands,
-`--rounds` times, pausing `--think` seconds between commands. It prints one
+`--rounds` times, pausing about `--think` seconds between commands (drawn
+from 0.5 to 1.5 times it, the first pause from 0 to it, seeded per learner). It prints one
 JSON line per figure: command latency percentiles (input sent -> result
 received), how long a passed step took to reach the dashboard, the
 refusals, and the machine's load average (figures on a busy machine are
@@ -23,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -143,7 +145,10 @@ async def connect(url: str, path: str, session_key: str):
                                     additional_headers={"Cookie": f"sessionid={session_key}"})
 
 
-async def learner(url: str, key: str, rounds: int, think: float, stats: dict[str, Any]) -> None:
+async def learner(url: str, key: str, rounds: int, think: float, stats: dict[str, Any], seed: int) -> None:
+    """One learner: a terminal; pauses drawn around `think` (seeded), the first one
+    from 0 to `think`, so learners do not type in lockstep."""
+    pauses = random.Random(seed)
     ws = await connect(url, f"/ws/lab/{LESSON}/terminal/?host={HOST}", key)
     try:
         async def until(kind: str) -> dict:
@@ -157,6 +162,7 @@ async def learner(url: str, key: str, rounds: int, think: float, stats: dict[str
                     return message
 
         await until("prompt")
+        await asyncio.sleep(pauses.uniform(0, think))
         for _ in range(rounds):
             for line in ROUND:
                 started = time.perf_counter()
@@ -166,7 +172,7 @@ async def learner(url: str, key: str, rounds: int, think: float, stats: dict[str
                 await until("result")
                 stats["latency"].append(time.perf_counter() - started)
                 await until("prompt")
-                await asyncio.sleep(think)
+                await asyncio.sleep(pauses.uniform(0.5 * think, 1.5 * think))
     finally:
         await ws.close()
 
@@ -203,7 +209,7 @@ async def run_learners(url: str, classroom: int, teacher: str, keys: list[str], 
     watcher = asyncio.create_task(dashboard(url, classroom, teacher, stats, ready, stop))
     await ready.wait()
     started = time.perf_counter()
-    await asyncio.gather(*(learner(url, key, rounds, think, stats) for key in keys))
+    await asyncio.gather(*(learner(url, key, rounds, think, stats, seed) for seed, key in enumerate(keys)))
     elapsed = time.perf_counter() - started
     await asyncio.sleep(1.0)  # the last rows on their way to the dashboard
     stop.set()
