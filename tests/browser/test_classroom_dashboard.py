@@ -1,4 +1,4 @@
-"""In the browser: an instructor creates a classroom, a learner joins it
+"""In the browser: an instructor (tess) creates a classroom, a learner (cleo) joins it
 with the shared link (signing up on the way), passes the first step of the
 lesson in their lab's terminal, and the instructor's open dashboard shows
 the mark without a reload; a hint reaches the learner's lesson JSON."""
@@ -22,7 +22,7 @@ LESSON = "service-intro"
 MAKE_INSTRUCTOR = """
 from django.contrib.auth.models import User
 from lab.accounts.roles import INSTRUCTOR, ensure_roles
-User.objects.get(username="tina").groups.add(ensure_roles()[INSTRUCTOR])
+User.objects.get(username="tess").groups.add(ensure_roles()[INSTRUCTOR])
 """
 
 
@@ -37,7 +37,7 @@ def sign_up(page: Page, base: str, username: str, next_path: str = "") -> None:
 def test_a_passed_step_appears_on_the_open_dashboard(page: Page, browser: Browser, lab_server, lab_server_env,
                                                       screenshot_dir):
     # the instructor: an account, the role (staff give it in the admin site), a classroom
-    sign_up(page, lab_server, "tina")
+    sign_up(page, lab_server, "tess")
     page.wait_for_url(f"{lab_server}/lab/", timeout=TIMEOUT)
     subprocess.run([sys.executable, str(ROOT / "manage.py"), "shell", "-c", MAKE_INSTRUCTOR],
                    cwd=ROOT, env=lab_server_env, check=True)
@@ -54,34 +54,34 @@ def test_a_passed_step_appears_on_the_open_dashboard(page: Page, browser: Browse
 
     # the learner: the link sends them to log in; they sign up instead and come back
     learner_context = browser.new_context(viewport={"width": 1280, "height": 800})
-    ann = learner_context.new_page()
-    ann.goto(link)
-    assert "/accounts/login/?next=/classrooms/join/" in ann.url
-    ann.click("text=Sign up")
-    ann.fill("#id_username", "ann")
-    ann.fill("#id_password1", PASSWORD)
-    ann.fill("#id_password2", PASSWORD)
-    ann.click("button[type=submit]")
-    ann.wait_for_url(link, timeout=TIMEOUT)
-    ann.click("main button:has-text('Join Services 101')")
-    expect(ann.locator("h1")).to_have_text("Services 101")
+    cleo = learner_context.new_page()
+    cleo.goto(link)
+    assert "/accounts/login/?next=/classrooms/join/" in cleo.url
+    cleo.click("text=Sign up")
+    cleo.fill("#id_username", "cleo")
+    cleo.fill("#id_password1", PASSWORD)
+    cleo.fill("#id_password2", PASSWORD)
+    cleo.click("button[type=submit]")
+    cleo.wait_for_url(link, timeout=TIMEOUT)
+    cleo.click("main button:has-text('Join Services 101')")
+    expect(cleo.locator("h1")).to_have_text("Services 101")
 
     # the dashboard heard of the new learner without a reload
-    row = page.locator('#grid tr[data-learner="ann"]')
+    row = page.locator('#grid tr[data-learner="cleo"]')
     expect(row).to_contain_text("not started", timeout=TIMEOUT)
 
-    ann.click("a.button:has-text('Start')")
-    ann.wait_for_url(f"{lab_server}/lab/{LESSON}/?lesson={LESSON}", timeout=TIMEOUT)
-    wait_for_text(ann, "[root@kube-node01 ~]$")
-    type_line(ann, "kubectl get pod nope")
-    wait_for_text(ann, 'Error from server (NotFound): pods "nope" not found')
+    cleo.click("a.button:has-text('Start')")
+    cleo.wait_for_url(f"{lab_server}/lab/{LESSON}/?lesson={LESSON}", timeout=TIMEOUT)
+    wait_for_text(cleo, "[root@kube-node01 ~]$")
+    type_line(cleo, "kubectl get pod nope")
+    wait_for_text(cleo, 'Error from server (NotFound): pods "nope" not found')
     expect(row.locator(".last-error")).to_contain_text('pods "nope" not found', timeout=TIMEOUT)
     expect(row.locator('td[data-step="two-pods"]')).not_to_have_class("mark passed")
 
-    type_line(ann, "cd ~/yaml && kubectl create -f pod_nginx.yml -f pod_busybox.yml")
-    wait_for_text(ann, "pod/busybox-pod created")
-    type_line(ann, "kubectl wait --for=condition=Ready pod/nginx-pod pod/busybox-pod")
-    wait_for_text(ann, "pod/busybox-pod condition met")
+    type_line(cleo, "cd ~/yaml && kubectl create -f pod_nginx.yml -f pod_busybox.yml")
+    wait_for_text(cleo, "pod/busybox-pod created")
+    type_line(cleo, "kubectl wait --for=condition=Ready pod/nginx-pod pod/busybox-pod")
+    wait_for_text(cleo, "pod/busybox-pod condition met")
 
     expect(row.locator('td[data-step="two-pods"]')).to_have_class("mark passed", timeout=TIMEOUT)
     expect(row.locator('td[data-step="two-pods"]')).to_have_text("✓")
@@ -94,16 +94,16 @@ def test_a_passed_step_appears_on_the_open_dashboard(page: Page, browser: Browse
     page.fill("#hint-text", "Pods get new IPs when they are recreated.")
     page.click("#hint-form button[type=submit]")
     expect(page.locator("#hint-status")).to_have_text("Sent to the class.", timeout=TIMEOUT)
-    hints = ann.evaluate(f"fetch('/lab/{LESSON}/lesson/').then(r => r.json()).then(d => d.hints.map(h => h.text))")
+    hints = cleo.evaluate(f"fetch('/lab/{LESSON}/lesson/').then(r => r.json()).then(d => d.hints.map(h => h.text))")
     assert hints == ["Pods get new IPs when they are recreated."]
 
-    # the read-only view of ann's lab
+    # the read-only view of cleo's lab
     with page.expect_popup() as popup:
         row.locator("text=view lab").click()
     view = popup.value
     expect(view.locator("#objects")).to_contain_text("pod/nginx-pod", timeout=TIMEOUT)
     expect(view.locator("#history")).to_contain_text("kubectl get pod nope")
-    type_line(ann, "kubectl create namespace later")
+    type_line(cleo, "kubectl create namespace later")
     expect(view.locator("#history")).to_contain_text("kubectl create namespace later", timeout=TIMEOUT)
     view.screenshot(path=str(screenshot_dir / "classroom-lab-read-only.png"), full_page=True)
     learner_context.close()
