@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "lab.labs",
     "lab.lessons",
     "lab.accounts",
+    "lab.classrooms",
 ]
 
 MIDDLEWARE = [

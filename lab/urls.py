@@ -14,6 +14,7 @@ urlpatterns = [
     path("lab/<slug:name>/files/<str:host>/", files.host_file, name="lab-file"),
     path("lab/<slug:name>/lint/", files.lint, name="lab-lint"),
     path("", include("lab.lessons.urls")),
+    path("", include("lab.classrooms.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("lab.accounts.urls")),
     path("admin/", admin.site.urls),

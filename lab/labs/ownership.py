@@ -72,6 +72,18 @@ def lab_for_scope(scope: dict, name: str) -> Lab | None:
     return owned_labs(user=user, session_key=key).filter(name=name).first()
 
 
+def can_view_lab(user: Any, lab: Lab, session_key: str | None = None) -> bool:
+    """Whether `user` (or, anonymous, the browser session `session_key`) may
+    read `lab`: its owner, or the instructor of a classroom the owner joined
+    whose lessons include the lesson the lab follows. Only its owner may
+    change it (lab_for_request, lab_for_scope)."""
+    if owned_labs(user=user, session_key=session_key).filter(pk=lab.pk).exists():
+        return True
+    from lab.classrooms.access import teaches_lab
+
+    return user is not None and teaches_lab(user, lab)
+
+
 def still_owned(scope: dict, lab_pk: int) -> bool:
     """Whether the websocket's visitor still owns lab `lab_pk`, by their
     session as it is stored now: the terminal asks before every command,

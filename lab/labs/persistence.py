@@ -26,6 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from lab.labs.models import ApiObject, HostFile, Lab, LabEvent
+from lab.labs.signals import command_finished
 from lab.sim.world import World
 
 DEFAULT_PROFILE = "kubeadm"
@@ -185,6 +186,7 @@ def run_command(lab: Lab, line: str, host: str | None = None, stdin: str = "", *
                 world = load_world(lab)
                 result = world.run(line, host=host, stdin=stdin)
                 save_world(lab, world, expected_revision=lab.revision)
+            command_finished.send(sender=Lab, lab=lab, world=world, line=line, status=result.status)
             return result
         except LabConflict:
             conflicts += 1

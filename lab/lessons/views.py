@@ -29,6 +29,14 @@ def _lab(request: HttpRequest, name: str) -> Lab:
     return lab
 
 
+def with_hints(lab: Lab, state: dict) -> dict:
+    """The panel's state with the instructors' hints for the lab (top-level
+    "hints"; steps[].hints are the lesson's own)."""
+    from lab.classrooms.hints import hints_for_lab
+
+    return {**state, "hints": hints_for_lab(lab)}
+
+
 @require_GET
 def lesson_index(request: HttpRequest) -> JsonResponse:
     """Each lesson with the visitor's labs that follow it and how far they got."""
@@ -45,10 +53,11 @@ def lesson_index(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def lab_lesson(request: HttpRequest, name: str) -> JsonResponse:
-    state = lesson_state(_lab(request, name))
+    lab = _lab(request, name)
+    state = lesson_state(lab)
     if state is None:
         raise Http404(f"lab {name!r} follows no lesson (open /lab/{name}/?lesson=SLUG)")
-    return JsonResponse(state)
+    return JsonResponse(with_hints(lab, state))
 
 
 @require_POST
@@ -58,4 +67,4 @@ def reset_lesson(request: HttpRequest, name: str) -> JsonResponse:
     if found is None:
         raise Http404(f"lab {name!r} follows no lesson")
     restart_lesson(lab, found[1])
-    return JsonResponse(lesson_state(lab))
+    return JsonResponse(with_hints(lab, lesson_state(lab)))

@@ -23,6 +23,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = ROOT / "var" / "screenshots"
+#: the environment of the running lab_server (its database), for tests that set up data with manage.py
+SERVER_ENV: dict[str, str] = {}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -62,6 +64,8 @@ def lab_server():
     env = {**os.environ, "LAB_VAR_DIR": var.name, "DEBUG": "true", "PYTHONUNBUFFERED": "1"}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
+    SERVER_ENV.clear()
+    SERVER_ENV.update(env)
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     port = free_port()
@@ -98,3 +102,9 @@ def lab_server():
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture
+def lab_server_env(lab_server) -> dict[str, str]:
+    """The running lab_server's environment, to run manage.py on its database."""
+    return dict(SERVER_ENV)

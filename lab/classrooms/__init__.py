@@ -1,0 +1,1 @@
+"""Classrooms: an instructor's class of learners following chosen lessons, and its live dashboard."""
