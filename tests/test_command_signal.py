@@ -1,12 +1,13 @@
 """lab.labs.signals.command_finished: sent once per stored command, after
-its save, by run_command and run_in_shell; not sent when nothing was stored."""
+its save, by run_command (labsh) and the lab runner (the page's terminals);
+not sent when nothing was stored."""
 from __future__ import annotations
 
 import pytest
 
 from lab.classrooms.loadtest import percentiles
 from lab.labs.models import Lab
-from lab.labs.persistence import create_lab, run_command, run_in_shell
+from lab.labs.persistence import create_lab, run_command
 from lab.labs.signals import command_finished
 
 
@@ -24,11 +25,11 @@ def heard():
 
 
 @pytest.mark.django_db
-def test_run_command_and_run_in_shell_send_it_after_the_save(heard):
+def test_run_command_sends_it_after_the_save(heard):
     lab = create_lab("one")
     revision = lab.revision
     run_command(lab, "kubectl create namespace seen")
-    run_in_shell(lab, "kubectl get namespace nope")
+    run_command(lab, "kubectl get namespace nope")
     assert heard == [(lab.pk, "kubectl create namespace seen", 0, revision + 1, True),
                      (lab.pk, "kubectl get namespace nope", 1, revision + 2, True)]
 
