@@ -10,6 +10,8 @@ channel layer). Scale-out sets DATABASE_URL (PostgreSQL) and REDIS_URL.
     SECRET_KEY     unset: a key generated once per install in var/secret_key
     DEBUG          default true (embedded mode); "0"/"false"/"no"/"off" = off
     ALLOWED_HOSTS  comma-separated, default 127.0.0.1,localhost
+    LAB_API_CLOCK_RATE  virtual seconds per wall second while a lab's
+                   Kubernetes API is used (default 1; 0 keeps the clock still)
 """
 from __future__ import annotations
 
@@ -75,6 +77,8 @@ DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY") or install_secret_key(VAR_DIR)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# Virtual seconds per wall second while real clients use a lab's Kubernetes API (0: the clock stays still).
+LAB_API_CLOCK_RATE = float(os.environ.get("LAB_API_CLOCK_RATE", "1"))
 
 INSTALLED_APPS = [
     "daphne",
@@ -86,6 +90,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "lab.labs",
+    "lab.k8sapi",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,6 @@
 """Top-level URLs (the lab page's websockets are in lab/labs/routing.py)."""
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from lab.labs import views
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("lab/<slug:name>/", views.lab_page, name="lab-named"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("k8s/", include("lab.k8sapi.urls")),
 ]

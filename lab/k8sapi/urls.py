@@ -1,0 +1,9 @@
+"""/k8s/<lab id>/...: every path below is the lab's apiserver."""
+from django.urls import path, re_path
+
+from . import views
+
+urlpatterns = [
+    path("<int:lab_id>/", views.api),
+    re_path(r"^(?P<lab_id>[0-9]+)/(?P<path>.*)$", views.api),
+]
