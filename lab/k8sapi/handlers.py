@@ -309,9 +309,10 @@ def do_delete(world: Any, req: ApiRequest) -> ApiResponse:
     gone = world.api.delete(p.resource, p.name, namespace=p.namespace, propagation=_propagation(p.resource, options),
                             grace_period=_grace(options), dry_run=dry_run)
     store_ns = (p.namespace or "default") if p.resource.namespaced else ""
-    still_there = world.store.peek(p.resource.group_resource, store_ns, p.name) is not None
-    if p.resource.kind in _RETURNS_DELETED_OBJECT or still_there:
-        return ApiResponse(202 if still_there and not dry_run else 200, gone)
+    # A graceful deletion leaves the object (with its deletionTimestamp) for now: 202 Accepted.
+    pending = not dry_run and world.store.peek(p.resource.group_resource, store_ns, p.name) is not None
+    if p.resource.kind in _RETURNS_DELETED_OBJECT or pending:
+        return ApiResponse(202 if pending else 200, gone)
     details: dict[str, Any] = {"name": p.name}
     if p.resource.group:
         details["group"] = p.resource.group

@@ -10,7 +10,8 @@ v1.32 protocol), each field with how Go's encoding/json would write it, so
 the JSON object equals the one kubectl would have sent as JSON: fields
 that Go omits when empty (`omitempty`) are dropped when they arrive empty
 (gogo-protobuf writes every non-pointer field), pointer fields keep their
-zero values, embedded structs become objects, a zero Time becomes absent.
+zero values, embedded structs become objects, a zero Time becomes null (as in the
+`creationTimestamp: null` of every Pod template).
 A field number the table does not know, with a value, is an error (400),
 never silently lost. Responses are always JSON, which kubectl accepts.
 """
@@ -194,11 +195,13 @@ def decode_message(message: str, raw: bytes) -> dict[str, Any]:
         if name not in seen:
             if kind in ("S", "I"):
                 out[name] = "" if kind == "S" else 0
+            elif kind == "time":
+                out[name] = None  # a metav1.Time is written as null when zero
             continue
         value = seen[name]
         if kind in ("s", "i", "b") and not value:
             continue
-        if kind in ("time", "ptime") and value is None:
+        if kind == "ptime" and value is None:
             continue
         out[name] = value
     return out

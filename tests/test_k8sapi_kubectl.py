@@ -1,0 +1,137 @@
+"""Real kubectl (the binary on this machine) against a lab, compared with the built-in kubectl.
+
+Two command-line labs start from the same profile and seed. The real
+kubectl drives one through the lab's API; the built-in kubectl (`manage.py
+labsh`) drives the other with the same command lines; lines that are not
+kubectl (`sleep`) run in both labs' shells. The engine is deterministic, so
+both labs stay identical and every command must print the same text,
+line by line. The API's clock stands still (rate 0): only `sleep` moves
+either lab's clock. The one column set aside is the Age of describe's
+Events, which real kubectl computes from the wall clock.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from tests.k8sapi_server import KUBECTL, lab_api  # noqa: F401  (the server fixture)
+
+pytestmark = pytest.mark.skipif(KUBECTL is None, reason="no kubectl binary on PATH (real-client comparison skipped)")
+
+
+def _kubectl_version() -> str:
+    if KUBECTL is None:
+        return ""
+    done = subprocess.run([KUBECTL, "version", "--client"], capture_output=True, text=True)
+    return done.stdout
+
+
+SERVICE_NGINX = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: nginx-pod
+  labels:
+    app: nginx
+spec:
+  containers:
+  - name: nginx
+    image: nginx
+    ports:
+    - containerPort: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: nginx-service
+spec:
+  type: NodePort
+  selector:
+    app: nginx
+  ports:
+  - port: 80
+    targetPort: 80
+    nodePort: 30080
+"""
+
+BAD_SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: bad
+spec:
+  type: NodePort
+  ports:
+  - port: 80
+    nodePort: 8999
+"""
+
+# (where, command line, stdin): "both" runs `kubectl ...` with each kubectl;
+# "sh" runs the line in both labs' shells.
+TUTORIAL = [
+    ("both", "get nodes", ""),
+    ("both", "get nodes -o wide", ""),
+    ("both", "get pods -A -o wide", ""),
+    ("both", "get svc -A", ""),
+    ("both", "create deployment kubernetes-bootcamp --image=gcr.io/google-samples/kubernetes-bootcamp:v1", ""),
+    ("sh", "sleep 30", ""),
+    ("both", "get deployments", ""),
+    ("both", "get pods -o wide", ""),
+    ("both", "expose deployment/kubernetes-bootcamp --type=NodePort --port 8080", ""),
+    ("both", "get services", ""),
+    ("both", "describe services/kubernetes-bootcamp", ""),
+    ("both", "get endpoints", ""),
+    ("both", "label pods -l app=kubernetes-bootcamp version=v1", ""),
+    ("both", "get pods -l version=v1", ""),
+    ("both", "apply -f -", SERVICE_NGINX),
+    ("sh", "sleep 20", ""),
+    ("both", "get pods,svc -o wide", ""),
+    ("both", "describe pod nginx-pod", ""),
+    ("both", "describe deployment kubernetes-bootcamp", ""),
+    ("both", "scale deployment kubernetes-bootcamp --replicas=3", ""),
+    ("sh", "sleep 30", ""),
+    ("both", "get rs", ""),
+    ("both", "get deploy -o wide", ""),
+    ("both", "get endpoints kubernetes-bootcamp", ""),
+    ("both", "get svc nope", ""),
+    ("both", "create -f -", BAD_SERVICE),
+    ("both", "delete deployment nope", ""),
+    ("both", "delete service -l app=kubernetes-bootcamp", ""),
+    ("both", "delete deployment kubernetes-bootcamp", ""),
+    ("both", "get all", ""),
+]
+
+_DESCRIBE_EVENT = re.compile(r"^(  (?:Normal|Warning)\s+\S+\s+)(\S+)(\s+)")
+
+
+def normalized(text: str) -> list[str]:
+    """Lines, with the Age of describe's Events (computed by kubectl from the wall clock) blanked."""
+    return [_DESCRIBE_EVENT.sub(lambda m: m.group(1) + "<age>" + m.group(3), line) for line in text.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def twin_labs(lab_api):
+    real = lab_api.kubeconfig("kubectl-real", rate=0)
+    lab_api.labsh("kubectl-builtin", "true")
+    return real
+
+
+@pytest.mark.parametrize("step", range(len(TUTORIAL)), ids=[t[1][:40] for t in TUTORIAL])
+def test_real_kubectl_prints_what_the_builtin_prints(lab_api, twin_labs, step):
+    where, line, stdin = TUTORIAL[step]
+    if where == "sh":
+        for lab in ("kubectl-real", "kubectl-builtin"):
+            done = lab_api.labsh(lab, line)
+            assert done.status == 0, done.stderr
+        return
+    real = lab_api.kubectl(twin_labs, *line.split(), stdin=stdin)
+    builtin = lab_api.labsh("kubectl-builtin", f"kubectl {line}", stdin=stdin)
+    assert normalized(real.stdout) == normalized(builtin.stdout), f"stdout of kubectl {line}"
+    assert normalized(real.stderr) == normalized(builtin.stderr), f"stderr of kubectl {line}"
+    assert real.status == builtin.status
+
+
+def test_the_binary_is_a_1_32_client():
+    assert "Client Version: v1.32." in _kubectl_version()
