@@ -153,6 +153,24 @@ class ApiServer:
         from .validation import validate
         return validate(obj, old, service_node_port_range=self.config.node_port_bounds)
 
+    @contextmanager
+    def _draws_undone(self, keep: bool = True) -> Iterator[None]:
+        """A request that fails (or is a dry run: keep=False) leaves the random streams
+        where it found them, as it leaves the store: the UID, name and ClusterIP it
+        drew are drawn again by the next request. So a failed `kubectl create`
+        changes nothing, whether the lab stores the world after it (the terminal)
+        or rolls the whole request back (the lab's REST API)."""
+        snapshot = getattr(self.rng, "snapshot", None)
+        saved = snapshot() if callable(snapshot) else None
+        try:
+            yield
+        except BaseException:
+            if saved is not None:
+                self.rng.restore(saved)
+            raise
+        if not keep and saved is not None:
+            self.rng.restore(saved)
+
     def _check_up(self) -> None:
         if not self.up:
             raise ConnectionRefused(self.config.advertise_address, self.config.secure_port)
@@ -169,6 +187,10 @@ class ApiServer:
         return res, obj
 
     def create(self, obj: dict[str, Any], namespace: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+        with self._draws_undone(keep=not dry_run):
+            return self._create(obj, namespace, dry_run)
+
+    def _create(self, obj: dict[str, Any], namespace: str | None, dry_run: bool) -> dict[str, Any]:
         res, obj = self._decode_body(obj)
         ns = self._namespace_for(res, obj, namespace)
         self._admit_namespace(res, ns)
@@ -370,6 +392,11 @@ class ApiServer:
 
     def _update(self, res: Resource, old: dict[str, Any], new: dict[str, Any], dry_run: bool,
                 subresource: str = "") -> dict[str, Any]:
+        with self._draws_undone(keep=not dry_run):
+            return self._apply_update(res, old, new, dry_run, subresource)
+
+    def _apply_update(self, res: Resource, old: dict[str, Any], new: dict[str, Any], dry_run: bool,
+                      subresource: str) -> dict[str, Any]:
         meta = new["metadata"]
         old_meta = old["metadata"]
         if res.namespaced:
