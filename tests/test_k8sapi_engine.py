@@ -243,10 +243,31 @@ def test_strict_field_validation_reports_unknown_fields(world):
            "spec": {"selectr": {"a": "b"}, "ports": [{"port": 80}]}}
     with pytest.raises(StatusError) as strict:
         with world.api.client_request():
-            handle(world, request("POST", "api/v1/namespaces/default/services", svc, query={"dryRun": "All"}))
+            handle(world, request("POST", "api/v1/namespaces/default/services", svc,
+                                  query={"dryRun": "All", "fieldValidation": "Strict"}))  # as kubectl sends
     assert strict.value.message == ('Service in version "v1" cannot be handled as a Service: strict decoding '
                                     'error: unknown field "spec.selectr"')
 
 
 def test_resolve_is_unchanged_by_the_api():
     assert resolve("deploy").kind == "Deployment"
+
+
+def test_field_validation_warn_is_the_default_and_drops_unknown_fields():
+    w = World.from_profile("kubeadm", seed=2)
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x", "labls": {}},
+           "spec": {"selectr": {"a": "b"}, "ports": [{"port": 80, "nam": "web"}]}}
+    with w.api.client_request():
+        answer = handle(w, request("POST", "api/v1/namespaces/default/services", svc))
+        assert answer.warnings == ['unknown field "metadata.labls"', 'unknown field "spec.ports[0].nam"',
+                                   'unknown field "spec.selectr"']
+        assert "selectr" not in answer.body["spec"] and "nam" not in answer.body["spec"]["ports"][0]
+        quiet = handle(w, request("PATCH", "api/v1/namespaces/default/services/x", {"spec": {"tpye": "NodePort"}},
+                                  query={"fieldValidation": "Ignore"},
+                                  content_type="application/strategic-merge-patch+json"))
+        assert quiet.warnings == [] and quiet.body["spec"]["type"] == "ClusterIP"
+        with pytest.raises(StatusError) as bogus:
+            handle(w, request("POST", "api/v1/namespaces/default/services", svc, query={"fieldValidation": "Loud"}))
+    assert (bogus.value.code, bogus.value.message) == (
+        422, 'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loud": supported '
+             'values: "", "Ignore", "Strict", "Warn"')

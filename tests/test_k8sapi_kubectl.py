@@ -6,12 +6,17 @@ labsh`) drives the other with the same command lines; lines that are not
 kubectl (`sleep`) run in both labs' shells. The engine is deterministic, so
 both labs stay identical and every command must print the same text,
 line by line. The API's clock stands still (rate 0): only `sleep` moves
-either lab's clock. The one column set aside is the Age of describe's
-Events, which real kubectl computes from the wall clock.
+either lab's clock (so the sequence has no command that waits, which the
+built-in kubectl does by moving its lab's clock, and no `rollout restart`,
+whose restartedAt annotation real kubectl takes from the wall clock). The
+one column set aside
+is the Age of describe's Events, which real kubectl computes from the wall
+clock.
 """
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 
 import pytest
@@ -54,6 +59,52 @@ spec:
   - port: 80
     targetPort: 80
     nodePort: 30080
+"""
+
+WEB_SVC = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web-svc
+  labels:
+    app: web
+spec:
+  selector:
+    app: web
+  ports:
+  - name: http
+    port: 80
+    targetPort: 80
+"""
+
+WEB_SVC_CHANGED = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web-svc
+  labels:
+    app: web
+    tier: front
+spec:
+  type: NodePort
+  selector:
+    app: web
+  ports:
+  - name: http
+    port: 80
+    targetPort: 8080
+"""
+
+TYPO_SVC = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: typo
+spec:
+  selectr:
+    app: web
+  ports:
+  - port: 80
 """
 
 BAD_SERVICE = """\
@@ -101,6 +152,47 @@ TUTORIAL = [
     ("both", "delete service -l app=kubernetes-bootcamp", ""),
     ("both", "delete deployment kubernetes-bootcamp", ""),
     ("both", "get all", ""),
+    ("both", "run web --image=nginx --labels=app=web", ""),
+    ("both", "create deployment d1 --image=nginx:1.26 --replicas=2", ""),
+    ("sh", "sleep 30", ""),
+    ("both", "get events", ""),
+    ("both", "get endpointslices", ""),
+    ("both", "logs web --tail=3", ""),
+    ("both", "set image deployment/d1 nginx=nginx:1.27", ""),
+    ("both", "rollout history deployment/d1", ""),
+    ("both", "annotate pod web note=hi", ""),
+    ("both", "label pod web app=other", ""),
+    ("both", "cordon k8s-node2", ""),
+    ("both", "get nodes", ""),
+    ("both", "uncordon k8s-node2", ""),
+    ("both", "api-resources", ""),
+    ("both", "api-versions", ""),
+    ("both", "get cm -A", ""),
+    ("both", "get ns", ""),
+    ("both", "apply -f -", WEB_SVC),
+    ("both", "apply -f -", WEB_SVC),
+    ("both", "apply -f -", WEB_SVC_CHANGED),
+    ("both", "get svc web-svc -o yaml", ""),
+    ("both", "apply -f -", TYPO_SVC),
+    ("both", "create -f - --validate=false", TYPO_SVC),
+    ("both", """patch svc web-svc -p '{"spec":{"sessionAffinity":"ClientIP"}}'""", ""),
+    ("both", """patch svc web-svc --type=json -p '[{"op":"remove","path":"/metadata/labels/tier"}]'""", ""),
+    ("both", """patch svc web-svc --type=merge -p '{"spec":{"ports":[{"port":70000}]}}'""", ""),
+    ("both", "describe svc web-svc", ""),
+    ("both", "expose pod web --port=80 --name=web-pod-svc", ""),
+    ("both", "create service clusterip c1 --tcp=5678:8080", ""),
+    ("both", "create service nodeport n1 --tcp=80:80 --node-port=30999", ""),
+    ("both", "create service nodeport n2 --tcp=80:80 --node-port=30999", ""),
+    ("both", "create service externalname e1 --external-name=example.com", ""),
+    ("both", "create namespace team-a", ""),
+    ("both", "create configmap settings --from-literal=mode=fast -n team-a", ""),
+    ("both", "get svc -o wide", ""),
+    ("both", "rollout undo deployment/d1", ""),
+    ("both", "get rs -o wide", ""),
+    ("both", "delete svc c1 n1 e1", ""),
+    ("both", "delete pod web --wait=false", ""),
+    ("both", "get pods", ""),
+    ("both", "get svc,ep -n kube-system -o wide", ""),
 ]
 
 _DESCRIBE_EVENT = re.compile(r"^(  (?:Normal|Warning)\s+\S+\s+)(\S+)(\s+)")
@@ -126,7 +218,7 @@ def test_real_kubectl_prints_what_the_builtin_prints(lab_api, twin_labs, step):
             done = lab_api.labsh(lab, line)
             assert done.status == 0, done.stderr
         return
-    real = lab_api.kubectl(twin_labs, *line.split(), stdin=stdin)
+    real = lab_api.kubectl(twin_labs, *shlex.split(line), stdin=stdin)
     builtin = lab_api.labsh("kubectl-builtin", f"kubectl {line}", stdin=stdin)
     assert normalized(real.stdout) == normalized(builtin.stdout), f"stdout of kubectl {line}"
     assert normalized(real.stderr) == normalized(builtin.stderr), f"stderr of kubectl {line}"

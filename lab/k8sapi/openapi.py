@@ -1,10 +1,11 @@
 """OpenAPI v2 and v3 documents for the kinds a lab serves.
 
-The schemas are the real v1.32 definitions shipped by kubernetes-validate
-(JSON Schema: nullable types, `$defs`), turned back into OpenAPI form
-(`#/definitions/...` for v2, `#/components/schemas/...` for v3, int-or-string
-and quantity as the apiserver writes them) and cut to the definitions the
-served kinds reach. The paths carry the operations, their
+The schemas are the real v1.32 definitions shipped by kubernetes-validate.
+The v3 documents carry exactly the components the built-in `kubectl explain`
+reads (lab.sim.kubectl.explain_data: the apiserver's v3 shapes, with the
+enum data put back), so a real `kubectl explain` prints the same text; v2
+turns the JSON Schema back into swagger form (`#/definitions/...`). Both are
+cut to the definitions the served kinds reach. The paths carry the operations, their
 `x-kubernetes-group-version-kind` and the dryRun / fieldManager /
 fieldValidation parameters, which is how kubectl decides that the server
 validates fields itself (kubectl's QueryParamVerifierV3 reads the PATCH
@@ -34,10 +35,10 @@ _ALWAYS = (_META + "Status", _META + "DeleteOptions", _META + "WatchEvent", _MET
            "io.k8s.api.autoscaling.v1.Scale")
 
 
-def _convert(node: Any, ref_prefix: str, v3: bool) -> Any:
-    """One JSON Schema node back in OpenAPI form."""
+def _convert(node: Any, ref_prefix: str) -> Any:
+    """One JSON Schema node back in swagger (v2) form."""
     if isinstance(node, list):
-        return [_convert(n, ref_prefix, v3) for n in node]
+        return [_convert(n, ref_prefix) for n in node]
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
@@ -53,26 +54,22 @@ def _convert(node: Any, ref_prefix: str, v3: bool) -> Any:
                 prop = dict(prop)
                 if name in ("apiVersion", "kind"):
                     prop.pop("enum", None)  # added by the JSON Schema conversion
-                props[name] = _convert(prop, ref_prefix, v3)
+                props[name] = _convert(prop, ref_prefix)
             out[key] = props
         else:
-            out[key] = _convert(value, ref_prefix, v3)
+            out[key] = _convert(value, ref_prefix)
     return out
 
 
-def _definition(name: str, schema: dict[str, Any], ref_prefix: str, v3: bool) -> dict[str, Any]:
+def _definition(name: str, schema: dict[str, Any], ref_prefix: str) -> dict[str, Any]:
     if name == _INT_OR_STRING:
-        base = {"description": "IntOrString is a type that can hold an int32 or a string.  When used in JSON or "
+        return {"description": "IntOrString is a type that can hold an int32 or a string.  When used in JSON or "
                 "YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to "
                 "have, for example, a JSON field that can accept a name or number.",
                 "type": "string", "format": "int-or-string"}
-        if v3:
-            base = {"description": base["description"], "format": "int-or-string",
-                    "x-kubernetes-int-or-string": True, "anyOf": [{"type": "integer"}, {"type": "string"}]}
-        return base
     if name == _QUANTITY:
         return {"description": schema.get("description", ""), "type": "string"}
-    return _convert(schema, ref_prefix, v3)
+    return _convert(schema, ref_prefix)
 
 
 def _refs(node: Any, found: set[str]) -> None:
@@ -248,7 +245,7 @@ def _v2_text() -> bytes:
         "swagger": "2.0",
         "info": {"title": "Kubernetes", "version": CLIENT_VERSION.split("-")[0]},
         "paths": {k: v for g, ver in sorted(group_versions()) for k, v in _paths(g, ver, prefix, False).items()},
-        "definitions": {n: _definition(n, definitions[n], prefix, False) for n in _reachable(_roots(resources))},
+        "definitions": {n: _definition(n, definitions[n], prefix) for n in _reachable(_roots(resources))},
         "securityDefinitions": {"BearerToken": {"description": "Bearer Token authentication", "type": "apiKey",
                                                 "name": "authorization", "in": "header"}},
         "security": [{"BearerToken": []}],
@@ -267,7 +264,9 @@ def gv_path(group: str, version: str) -> str:
 
 @lru_cache(maxsize=None)
 def _v3_text(group: str, version: str) -> bytes:
-    definitions, _ = _definitions(KUBERNETES_VERSION)
+    from lab.sim.kubectl.explain_data import schemas
+
+    components = schemas()
     prefix = "#/components/schemas/"
     resources = resources_in(group, version)
     doc = {
@@ -275,7 +274,7 @@ def _v3_text(group: str, version: str) -> bytes:
         "info": {"title": "Kubernetes", "version": CLIENT_VERSION.split("-")[0]},
         "paths": _paths(group, version, prefix, True),
         "components": {
-            "schemas": {n: _definition(n, definitions[n], prefix, True) for n in _reachable(_roots(resources))},
+            "schemas": {n: components[n] for n in _reachable(_roots(resources)) if n in components},
             "securitySchemes": {"BearerToken": {"type": "apiKey", "description": "Bearer Token authentication",
                                                 "name": "authorization", "in": "header"}},
         },

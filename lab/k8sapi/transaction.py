@@ -34,7 +34,7 @@ def in_lab(lab: Lab, fn: Callable[[Any], T], *, write: bool, retries: int = 3) -
     while True:
         try:
             with transaction.atomic():
-                access = LabApiAccess.objects.select_for_update().get(lab=lab)
+                access, _ = LabApiAccess.objects.select_for_update().get_or_create(lab=lab)
                 world = load_world(lab)
                 moved = clock.catch_up(world, access, time.time())
                 with world.api.client_request():

@@ -34,8 +34,9 @@ def _json(data: Any, status: int = 200, content_type: str = "application/json",
           warnings: list[str] | None = None) -> HttpResponse:
     response = HttpResponse(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode(),
                             status=status, content_type=content_type)
-    for warning in warnings or ():
-        response.headers["Warning"] = f'299 - "{warning}"'
+    if warnings:
+        # RFC 7234 warn-codes, comma-separated, as kube-apiserver sends them (client-go prints each).
+        response.headers["Warning"] = ", ".join('299 - ' + json.dumps(w) for w in warnings)
     return response
 
 
