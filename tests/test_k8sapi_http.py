@@ -233,3 +233,21 @@ def test_labkubeconfig_prints_a_kubeconfig_for_the_cli_lab(still_clock, settings
     cluster = yaml.safe_load(out.getvalue())["clusters"][0]["cluster"]
     assert "certificate-authority-data" in cluster and "insecure-skip-tls-verify" not in cluster
     assert LabApiAccess.objects.get(lab=lab).token == access.token  # the same lab, the same token
+
+
+def test_an_idle_watch_poll_loads_no_world(lab, django_assert_num_queries):
+    watch = Watch(lab, watch_request("api/v1/namespaces/default/services"))
+    watch.start()
+    with django_assert_num_queries(2):  # the lab's revision and clock, the API's clock anchor
+        assert watch.poll() == []
+    create(lab, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "other-kind"}})
+    assert watch.poll() == []  # the lab changed, so this poll looked (and found no Service event)
+
+
+def test_a_live_clock_is_idle_until_the_next_timer(lab):
+    access = access_for(lab)
+    access.clock_rate, access.clock_wall, access.next_due = 1.0, 1000.0, 500.0
+    assert clock.would_change_nothing(480.0, access, 1010.0)       # 490 < 500: no timer fires yet
+    assert not clock.would_change_nothing(480.0, access, 1030.0)   # 510: the timer at 500 fires
+    access.next_due = None
+    assert not clock.would_change_nothing(480.0, access, 1001.0)   # unknown: look

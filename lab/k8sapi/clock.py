@@ -29,6 +29,21 @@ def rate(access: Any = None) -> float:
     return float(own) if own is not None else float(getattr(settings, "LAB_API_CLOCK_RATE", 1.0))
 
 
+def would_change_nothing(lab_clock: float, access: Any, now_wall: float) -> bool:
+    """Whether catching up now would only move the clock, firing no timer.
+
+    `lab_clock` is the stored World's clock (virtual seconds); the lab must
+    not have been saved by anyone since the API recorded `access.next_due`.
+    """
+    speed = rate(access)
+    if speed <= 0:
+        return True
+    if access.clock_wall is None or access.next_due is None:
+        return False
+    target = lab_clock + min(max(0.0, now_wall - access.clock_wall) * speed, MAX_STEP)
+    return target < access.next_due
+
+
 def catch_up(world: Any, access: Any, now_wall: float) -> bool:
     """Advance `world` for the wall time since `access.clock_wall`; True if the clock moved."""
     speed = rate(access)

@@ -27,6 +27,9 @@ class LabApiAccess(models.Model):
     clock_wall = models.FloatField(null=True, blank=True)
     #: virtual seconds per wall second for this lab; null: settings.LAB_API_CLOCK_RATE
     clock_rate = models.FloatField(null=True, blank=True)
+    #: the virtual time of the lab's next timer when the API last saved it (null: none),
+    #: so an idle watch knows that moving the clock would change nothing yet
+    next_due = models.FloatField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

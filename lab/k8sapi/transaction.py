@@ -43,7 +43,8 @@ def in_lab(lab: Lab, fn: Callable[[Any], T], *, write: bool, retries: int = 3) -
                     world.settle()
                 if write or moved:
                     save_world(lab, world, expected_revision=lab.revision)
-                    access.save(update_fields=["clock_wall"])
+                    access.next_due = world.next_event_time()
+                    access.save(update_fields=["clock_wall", "next_due"])
             return result, world
         except LabConflict:
             conflicts += 1
