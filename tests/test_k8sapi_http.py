@@ -251,3 +251,20 @@ def test_a_live_clock_is_idle_until_the_next_timer(lab):
     assert not clock.would_change_nothing(480.0, access, 1030.0)   # 510: the timer at 500 fires
     access.next_due = None
     assert not clock.would_change_nothing(480.0, access, 1001.0)   # unknown: look
+
+
+def test_the_lab_page_visitor_downloads_a_kubeconfig_for_their_lab(client, still_clock):
+    assert client.get("/k8s/kubeconfig/default/").status_code == 404  # no session, no lab
+    client.get("/lab/")  # the page creates the visitor's lab "default"
+    answer = client.get("/k8s/kubeconfig/default/")
+    assert answer["Content-Disposition"] == 'attachment; filename="lab-default.kubeconfig"'
+    config = yaml.safe_load(answer.content)
+    lab = Lab.objects.get(owner_kind=Lab.OwnerKind.SESSION, name="default")
+    assert config["clusters"][0]["cluster"] == {"server": f"http://testserver/k8s/{lab.pk}"}
+    token = config["users"][0]["user"]["token"]
+    assert client.get(f"/k8s/{lab.pk}/api/v1/namespaces", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    shown = client.get("/k8s/kubeconfig/default/?format=json").json()
+    assert (shown["server"], shown["token"]) == (f"http://testserver/k8s/{lab.pk}", token)
+    # Another visitor's session cannot have it.
+    from django.test import Client
+    assert Client().get("/k8s/kubeconfig/default/").status_code == 404

@@ -179,3 +179,37 @@ async def _once(lines: list[bytes]):
 
 
 __all__ = ["api", "errors"]
+
+
+def _visitor_lab(request: HttpRequest, name: str) -> Lab | None:
+    """The lab `name` of the signed-in user, or of this browser session (never created here)."""
+    if request.user.is_authenticated:
+        return Lab.objects.filter(owner_kind=Lab.OwnerKind.USER, user=request.user, name=name).first()
+    key = request.session.session_key
+    if not key:
+        return None
+    return Lab.objects.filter(owner_kind=Lab.OwnerKind.SESSION, session_key=key, name=name).first()
+
+
+def lab_kubeconfig(request: HttpRequest, name: str) -> HttpResponse:
+    """/k8s/kubeconfig/<lab name>/: the visitor's lab as a kubeconfig download (what the lab page offers).
+
+    The server URL is this site's; `?format=json` gives {"server", "token", "kubeconfig"} for the
+    page to show."""
+    from django.http import Http404, JsonResponse
+
+    from .kubeconfig import kubeconfig, lab_api_url
+    from .models import access_for
+
+    if request.method != "GET":
+        return HttpResponse(status=405, headers={"Allow": "GET"})
+    lab = _visitor_lab(request, name)
+    if lab is None:
+        raise Http404("no such lab in this session")
+    site = request.build_absolute_uri("/").rstrip("/")
+    text = kubeconfig(lab, site)
+    if request.GET.get("format") == "json":
+        return JsonResponse({"server": lab_api_url(site, lab), "token": access_for(lab).token, "kubeconfig": text})
+    response = HttpResponse(text.encode(), content_type="application/yaml")
+    response["Content-Disposition"] = f'attachment; filename="lab-{lab.name}.kubeconfig"'
+    return response
