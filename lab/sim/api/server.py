@@ -148,6 +148,7 @@ class ApiServer:
     def _defaults(self, obj: dict[str, Any]) -> None:
         from .defaults import apply_defaults
         apply_defaults(obj)
+        _drop_empty_meta(obj)
 
     def _validate(self, obj: dict[str, Any], old: dict[str, Any] | None) -> list[errors.FieldError]:
         from .validation import validate
@@ -628,6 +629,20 @@ class ConnectionRefused(Exception):
         super().__init__(f"The connection to the server {host}:{port} was refused - did you specify the right host or port?")
         self.host = host
         self.port = port
+
+
+# ObjectMeta fields Go encodes with omitempty: an empty map or list is not stored.
+_OMITEMPTY_META = ("labels", "annotations", "finalizers", "ownerReferences", "managedFields")
+
+
+def _drop_empty_meta(obj: dict[str, Any]) -> None:
+    """What the apiserver's round trip through ObjectMeta does to `annotations: {}` and the like
+    (left by a patch that removed the last annotation): they vanish."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        for key in _OMITEMPTY_META:
+            if key in meta and meta[key] in ({}, [], None):
+                del meta[key]
 
 
 def _needs_node_ports(spec: dict[str, Any]) -> bool:
