@@ -268,3 +268,23 @@ def test_the_lab_page_visitor_downloads_a_kubeconfig_for_their_lab(client, still
     # Another visitor's session cannot have it.
     from django.test import Client
     assert Client().get("/k8s/kubeconfig/default/").status_code == 404
+
+
+def test_logs_follow_streams_the_new_lines(lab):
+    from lab.k8sapi.logfollow import LogFollow
+
+    create(lab, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+                 "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}})
+    (ip, _) = in_lab(lab, lambda world: (world.advance(60), world.api.get("pods", "web", "default"))[1]["status"]["podIP"],
+                     write=True)
+    follow = LogFollow(lab, ApiRequest("GET", paths.parse("api/v1/namespaces/default/pods/web/log"),
+                                       {"follow": "true", "tailLines": "1"}))
+    first = follow.start().decode()
+    assert first.count("\n") == 1 and "start worker process" in first
+    assert follow.poll() == (b"", False)  # idle: nothing new
+    in_lab(lab, lambda world: world.run(f"curl -s {ip}"), write=True)
+    text, done = follow.poll()
+    assert not done
+    assert text.decode().count("\n") == 1 and '"GET / HTTP/1.1" 200 615' in text.decode()
+    in_lab(lab, lambda world: world.api.delete("pods", "web", "default", grace_period=0), write=True)
+    assert follow.poll() == (b"", True)  # the Pod is gone: the stream ends

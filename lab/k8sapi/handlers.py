@@ -126,21 +126,33 @@ def do_get(world: Any, req: ApiRequest) -> ApiResponse:
     return ApiResponse(200, obj)
 
 
-def _log(world: Any, req: ApiRequest, pod: dict[str, Any]) -> ApiResponse:
-    from lab.sim.kubectl.cmd_logs import container_log_text
-
+def log_container(pod: dict[str, Any], query: dict[str, str]) -> str:
+    """The container a log request names; with none, the Pod's only one (or 400, as the apiserver)."""
     names = [c.get("name", "") for c in (pod.get("spec") or {}).get("containers") or []]
-    container = req.query.get("container", "")
+    container = query.get("container", "")
     if not container:
         if len(names) != 1:
             raise errors.bad_request(
                 f"a container name must be specified for pod {pod['metadata']['name']}, "
                 f"choose one of: [{' '.join(names)}]")
         container = names[0]
-    tail = int(req.query["tailLines"]) if req.query.get("tailLines", "").lstrip("-").isdigit() else -1
-    text = container_log_text(world, pod, container, previous=req.flag("previous"), tail=tail,
-                              timestamps=req.flag("timestamps"))
-    return ApiResponse(200, text, "text/plain")
+    return container
+
+
+def log_text(world: Any, pod: dict[str, Any], query: dict[str, str], tail: int | None = None) -> str:
+    """pods/log: the container's log (tailLines, previous, timestamps from the query)."""
+    from lab.sim.kubectl.cmd_logs import container_log_text
+
+    if tail is None:
+        text = query.get("tailLines", "")
+        tail = int(text) if text.lstrip("-").isdigit() else -1
+    flag = lambda name: query.get(name, "").lower() in ("true", "1")  # noqa: E731
+    return container_log_text(world, pod, log_container(pod, query), previous=flag("previous"), tail=tail,
+                              timestamps=flag("timestamps"))
+
+
+def _log(world: Any, req: ApiRequest, pod: dict[str, Any]) -> ApiResponse:
+    return ApiResponse(200, log_text(world, pod, req.query), "text/plain")
 
 
 def scale_object(res: Resource, obj: dict[str, Any]) -> dict[str, Any]:

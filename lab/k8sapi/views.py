@@ -22,6 +22,7 @@ from lab.sim.api.server import ConnectionRefused
 from lab.sim.kubectl.cmd_version import SERVER_BUILD_DATE, version_info
 
 from . import discovery, handlers, openapi, paths
+from .logfollow import LogFollow
 from .models import LabApiAccess
 from .transaction import in_lab
 from .watch import Watch, WatchExpired
@@ -147,7 +148,7 @@ def _prepare(request: HttpRequest, lab_id: int, path: str) -> tuple[Any, Any]:
     except paths.UnknownPath:
         return _status(_NOT_FOUND), None
     req = _api_request(request, rpath)
-    if req.method == "GET" and req.flag("watch"):
+    if req.method == "GET" and (req.flag("watch") or (rpath.subresource == "log" and req.flag("follow"))):
         return None, (lab, req)
     return _resource_response(lab, req), None
 
@@ -159,6 +160,8 @@ async def api(request: HttpRequest, lab_id: int, path: str = "") -> HttpResponse
     if response is not None:
         return response
     lab, req = watch_args
+    if req.path.subresource == "log":
+        return await _follow_log(lab, req)
     try:
         watch = Watch(lab, req)
         first = await sync_to_async(watch.start)()
@@ -171,6 +174,15 @@ async def api(request: HttpRequest, lab_id: int, path: str = "") -> HttpResponse
     response = StreamingHttpResponse(watch.stream(first), content_type="application/json")
     response.headers["Cache-Control"] = "no-cache, private"
     return response
+
+
+async def _follow_log(lab: Lab, req: handlers.ApiRequest) -> HttpResponse:
+    follow = LogFollow(lab, req)
+    try:
+        first = await sync_to_async(follow.start)()
+    except StatusError as exc:
+        return _status(exc)
+    return StreamingHttpResponse(follow.stream(first), content_type="text/plain")
 
 
 async def _once(lines: list[bytes]):

@@ -35,8 +35,9 @@ from lab.sim.api.labels import (
     DEFAULT_FIELDS, SUPPORTED_FIELDS, SelectorError, field_matches, parse_field_selector, parse_selector,
 )
 
-from . import clock, tables
+from . import tables
 from .handlers import ApiRequest
+from .polling import LabPoller
 from .transaction import in_lab
 
 POLL_SECONDS = 0.5
@@ -103,8 +104,7 @@ class Watch:
         self.started = time.monotonic()
         self.deadline = self.started + seconds
         self.bookmarks = req.flag("allowWatchBookmarks")
-        #: the lab's revision after this watch's last look at it
-        self.seen_revision: int | None = None
+        self.poller = LabPoller(lab)
         self.next_bookmark = self._bookmark_after(self.started)
 
     def _bookmark_after(self, now: float) -> float:
@@ -155,28 +155,15 @@ class Watch:
             return out + self._changes(world)
 
         lines, _ = in_lab(self.lab, first, write=False)
-        self.seen_revision = self.lab.revision
+        self.poller.looked()
         return lines
 
     def poll(self) -> list[bytes]:
-        if self._idle():
+        if self.poller.idle():
             return []
         lines, _ = in_lab(self.lab, self._changes, write=False)
-        self.seen_revision = self.lab.revision
+        self.poller.looked()
         return lines
-
-    def _idle(self) -> bool:
-        """Nothing can have happened: nobody saved the lab since the last poll, and the
-        clock would not yet reach the lab's next timer (two cheap queries, no World)."""
-        from lab.labs.models import Lab
-
-        from .models import LabApiAccess
-
-        row = Lab.objects.filter(pk=self.lab.pk).values_list("revision", "clock").first()
-        access = LabApiAccess.objects.filter(lab_id=self.lab.pk).first()
-        if row is None or access is None or row[0] != self.seen_revision:
-            return False
-        return clock.would_change_nothing(float(row[1] or 0.0), access, time.time())
 
     def _changes(self, world: Any) -> list[bytes]:
         history = world.store.history
