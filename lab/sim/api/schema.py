@@ -355,6 +355,28 @@ def unknown_field_paths(obj: dict, version: str = KUBERNETES_VERSION) -> list[st
     return [json.loads(text[len("unknown field "):]) for text in decoder.unknown]
 
 
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def drop_unknown_fields(obj: dict, version: str = KUBERNETES_VERSION) -> list[str]:
+    """Remove (in place) the fields `obj`'s kind does not have; their paths.
+
+    What the apiserver's decoding does with fieldValidation Warn or Ignore.
+    Strategic merge patch directives (`$patch`, `$setElementOrder/...`) are
+    not fields and stay.
+    """
+    paths = [p for p in unknown_field_paths(obj, version) if not p.rsplit(".", 1)[-1].startswith("$")]
+    for path in paths:
+        steps = [(m.group(1), m.group(2)) for m in _STEP.finditer(path)]
+        node: Any = obj
+        for key, index in steps[:-1]:
+            node = node[int(index)] if index is not None else node[key]
+        key, index = steps[-1]
+        if index is None and isinstance(node, dict):
+            node.pop(key, None)
+    return paths
+
+
 def strict_decode(obj: dict, version: str = KUBERNETES_VERSION) -> None:
     """Raise the apiserver's 400 BadRequest if `obj` would not decode strictly."""
     problem = decode_error(obj, version)
@@ -366,4 +388,4 @@ def strict_decode(obj: dict, version: str = KUBERNETES_VERSION) -> None:
     raise bad_request(f"{kind} in version {json.dumps(group_version)} cannot be handled as a {kind}: {problem}")
 
 
-__all__ = ["StatusError", "strict_decode", "decode_error", "unknown_field_paths", "definition_for", "go_type_name", "NAMED_TYPES"]
+__all__ = ["StatusError", "strict_decode", "decode_error", "unknown_field_paths", "drop_unknown_fields", "definition_for", "go_type_name", "NAMED_TYPES"]

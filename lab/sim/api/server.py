@@ -58,6 +58,12 @@ class ApiServer:
         #: strictly decode the controllers' own writes too (tests turn this on)
         self.strict_internal = False
         self._client_depth = 0
+        #: the fieldValidation directive of the client request being served
+        self.field_validation = "Strict"
+        #: warnings for the client (Warning headers), taken by whoever serves the request
+        self.warnings: list[str] = []
+        #: where warnings go as they arise (the built-in kubectl prints them at once), if set
+        self.warning_sink: Callable[[str], None] | None = None
         self._delete_hooks: list[Callable[[Resource, dict[str, Any]], None]] = []
         self.reconfigure(self.config)
 
@@ -126,23 +132,44 @@ class ApiServer:
                 {"kind": res.plural})
 
     @contextmanager
-    def client_request(self) -> Iterator[None]:
-        """Requests made inside are a user's (kubectl's): strictly decoded.
+    def client_request(self, field_validation: str = "Strict") -> Iterator[None]:
+        """Requests made inside are a user's (kubectl's): decoded against the schema.
 
-        SIMPLIFICATION: the apiserver decodes every request strictly; the
-        lab's own controllers build well-formed objects, so their writes
-        skip the schema walk (set `strict_internal` to check them too, as a
-        test does).
+        `field_validation` is the request's fieldValidation directive: Strict
+        (what kubectl sends by default) fails on unknown fields; Warn drops
+        them and records `unknown field "spec.x"` in `self.warnings` (the
+        response's Warning headers, which kubectl prints); Ignore drops them
+        silently. Wrong types fail in every mode.
+
+        SIMPLIFICATION: the lab's own controllers build well-formed objects,
+        so their writes skip the schema walk (set `strict_internal` to check
+        them too, as a test does).
         """
+        outer = self.field_validation
         self._client_depth += 1
+        self.field_validation = field_validation
         try:
             yield
         finally:
             self._client_depth -= 1
+            self.field_validation = outer
+
+    def warn(self, text: str) -> None:
+        """A warning for the client, as a Warning response header carries it."""
+        if self.warning_sink is not None:
+            self.warning_sink(text)
+        else:
+            self.warnings.append(text)
 
     def _strict_decode(self, obj: dict[str, Any]) -> None:
         if self._client_depth or self.strict_internal:
-            from .schema import strict_decode
+            from .schema import drop_unknown_fields, strict_decode
+            mode = self.field_validation if self._client_depth else "Strict"
+            if mode != "Strict":
+                dropped = drop_unknown_fields(obj)
+                if mode == "Warn":
+                    for path in dropped:
+                        self.warn(f'unknown field "{path}"')
             strict_decode(obj)
 
     def _defaults(self, obj: dict[str, Any]) -> None:
