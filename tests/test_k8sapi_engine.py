@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from lab.k8sapi import discovery, paths, protobuf, tables
+from lab.k8sapi import discovery, fieldvalidation, paths, protobuf, tables
 from lab.k8sapi.handlers import ApiRequest, handle
 from lab.k8sapi.protowire import WireError, fields, signed
 from lab.sim.api.errors import StatusError
@@ -253,21 +253,22 @@ def test_resolve_is_unchanged_by_the_api():
     assert resolve("deploy").kind == "Deployment"
 
 
-def test_field_validation_warn_is_the_default_and_drops_unknown_fields():
+def test_field_validation_warn_and_ignore_drop_unknown_fields():
     w = World.from_profile("kubeadm", seed=2)
     svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x", "labls": {}},
            "spec": {"selectr": {"a": "b"}, "ports": [{"port": 80, "nam": "web"}]}}
-    with w.api.client_request():
+    with w.api.client_request(field_validation="Warn"):
         answer = handle(w, request("POST", "api/v1/namespaces/default/services", svc))
-        assert answer.warnings == ['unknown field "metadata.labls"', 'unknown field "spec.ports[0].nam"',
-                                   'unknown field "spec.selectr"']
-        assert "selectr" not in answer.body["spec"] and "nam" not in answer.body["spec"]["ports"][0]
+    assert answer.warnings == ['unknown field "metadata.labls"', 'unknown field "spec.ports[0].nam"',
+                               'unknown field "spec.selectr"']
+    assert "selectr" not in answer.body["spec"] and "nam" not in answer.body["spec"]["ports"][0]
+    with w.api.client_request(field_validation="Ignore"):
         quiet = handle(w, request("PATCH", "api/v1/namespaces/default/services/x", {"spec": {"tpye": "NodePort"}},
-                                  query={"fieldValidation": "Ignore"},
                                   content_type="application/strategic-merge-patch+json"))
-        assert quiet.warnings == [] and quiet.body["spec"]["type"] == "ClusterIP"
-        with pytest.raises(StatusError) as bogus:
-            handle(w, request("POST", "api/v1/namespaces/default/services", svc, query={"fieldValidation": "Loud"}))
+    assert quiet.warnings == [] and quiet.body["spec"]["type"] == "ClusterIP"
+    with pytest.raises(StatusError) as bogus:
+        fieldvalidation.directive("POST", {"fieldValidation": "Loud"})
     assert (bogus.value.code, bogus.value.message) == (
         422, 'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loud": supported '
              'values: "", "Ignore", "Strict", "Warn"')
+    assert fieldvalidation.directive("POST", {}) == "Warn"

@@ -19,7 +19,7 @@ from lab.sim.api import errors
 from lab.sim.api.errors import StatusError
 from lab.sim.api.resources import Resource, by_kind
 
-from . import fieldvalidation, protobuf, tables
+from . import protobuf, tables
 from .paths import ResourcePath
 
 PATCH_TYPES = {
@@ -191,11 +191,9 @@ def do_create(world: Any, req: ApiRequest) -> ApiResponse:
     p = req.path
     if p.resource.namespaced and p.namespace is None:
         raise errors.method_not_supported("the server does not allow this method on the requested resource")
-    mode = fieldvalidation.directive(req.query, "CreateOptions")
     obj = _body_object(req, _json_body(req))
-    warnings = fieldvalidation.drop_unknown_fields(obj, mode)
     created = world.api.create(obj, namespace=p.namespace, dry_run=req.dry_run)
-    return ApiResponse(201, created, warnings=warnings)
+    return ApiResponse(201, created)
 
 
 def do_update(world: Any, req: ApiRequest) -> ApiResponse:
@@ -206,9 +204,7 @@ def do_update(world: Any, req: ApiRequest) -> ApiResponse:
         updated = world.api.patch(p.resource, p.name, {"spec": {"replicas": replicas}}, "merge",
                                   namespace=p.namespace, dry_run=req.dry_run)
         return ApiResponse(200, scale_object(p.resource, updated))
-    mode = fieldvalidation.directive(req.query, "UpdateOptions")
     obj = _body_object(req, data)
-    warnings = fieldvalidation.drop_unknown_fields(obj, mode)
     meta = obj.setdefault("metadata", {})
     if meta.get("name") and meta["name"] != p.name:
         raise errors.bad_request(f"the name of the object ({meta['name']}) does not match the name on "
@@ -223,7 +219,7 @@ def do_update(world: Any, req: ApiRequest) -> ApiResponse:
         updated = world.api.update(obj, dry_run=req.dry_run, subresource="status")
     else:
         updated = world.api.update(obj, dry_run=req.dry_run)
-    return ApiResponse(200, updated, warnings=warnings)
+    return ApiResponse(200, updated)
 
 
 def do_patch(world: Any, req: ApiRequest) -> ApiResponse:
@@ -246,16 +242,9 @@ def do_patch(world: Any, req: ApiRequest) -> ApiResponse:
         return ApiResponse(200, scale_object(p.resource, updated))
     if patch_type == "strategic" and not isinstance(patch, dict):
         raise errors.bad_request("json: cannot unmarshal array into Go value of type map[string]interface {}")
-    mode = fieldvalidation.directive(req.query, "PatchOptions")
-    warnings: list[str] = []
-    if isinstance(patch, dict):
-        # SIMPLIFICATION: unknown fields are looked for in merge and strategic patches, not JSON patches.
-        typed = {"apiVersion": p.resource.api_version, "kind": p.resource.kind, **patch}
-        warnings = fieldvalidation.drop_unknown_fields(typed, mode)
-        patch = {k: v for k, v in typed.items() if k not in ("apiVersion", "kind") or k in patch}
     updated = world.api.patch(p.resource, p.name, patch, patch_type, namespace=p.namespace,
                               dry_run=req.dry_run, subresource=p.subresource if p.subresource == "status" else "")
-    return ApiResponse(200, updated, warnings=warnings)
+    return ApiResponse(200, updated)
 
 
 def _apply(world: Any, req: ApiRequest) -> ApiResponse:
@@ -368,7 +357,17 @@ def do_delete_collection(world: Any, req: ApiRequest) -> ApiResponse:
 
 
 def handle(world: Any, req: ApiRequest) -> ApiResponse:
-    """Dispatch a resource request by method and path; raises StatusError."""
+    """Dispatch a resource request by method and path; raises StatusError.
+
+    The warnings the apiserver raised on the way (fieldValidation=Warn) come
+    back in the response."""
+    response = _dispatch(world, req)
+    response.warnings.extend(world.api.warnings)
+    world.api.warnings.clear()
+    return response
+
+
+def _dispatch(world: Any, req: ApiRequest) -> ApiResponse:
     p = req.path
     if p.subresource and p.subresource not in _subresources(p.resource):
         raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")

@@ -24,11 +24,12 @@ from .models import LabApiAccess
 T = TypeVar("T")
 
 
-def in_lab(lab: Lab, fn: Callable[[Any], T], *, write: bool, retries: int = 3) -> tuple[T, Any]:
+def in_lab(lab: Lab, fn: Callable[[Any], T], *, write: bool, field_validation: str = "Strict",
+          retries: int = 3) -> tuple[T, Any]:
     """Run `fn(world)` in one transaction; returns (fn's result, the World after it).
 
     `write` says whether `fn` may change the lab: a read whose clock did not
-    move saves nothing.
+    move saves nothing. `field_validation` is the request's directive.
     """
     conflicts = 0
     while True:
@@ -37,7 +38,7 @@ def in_lab(lab: Lab, fn: Callable[[Any], T], *, write: bool, retries: int = 3) -
                 access, _ = LabApiAccess.objects.select_for_update().get_or_create(lab=lab)
                 world = load_world(lab)
                 moved = clock.catch_up(world, access, time.time())
-                with world.api.client_request():
+                with world.api.client_request(field_validation=field_validation):
                     result = fn(world)
                 if write:
                     world.settle()

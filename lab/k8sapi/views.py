@@ -21,7 +21,7 @@ from lab.sim.api.errors import StatusError
 from lab.sim.api.server import ConnectionRefused
 from lab.sim.kubectl.cmd_version import SERVER_BUILD_DATE, version_info
 
-from . import discovery, handlers, openapi, paths
+from . import discovery, fieldvalidation, handlers, openapi, paths
 from .logfollow import LogFollow
 from .models import LabApiAccess
 from .transaction import in_lab
@@ -125,7 +125,9 @@ def _api_request(request: HttpRequest, rpath: paths.ResourcePath) -> handlers.Ap
 
 def _resource_response(lab: Lab, req: handlers.ApiRequest) -> HttpResponse:
     try:
-        response, _ = in_lab(lab, lambda world: handlers.handle(world, req), write=handlers.is_write(req))
+        mode = fieldvalidation.directive(req.method, req.query)
+        response, _ = in_lab(lab, lambda world: handlers.handle(world, req), write=handlers.is_write(req),
+                             field_validation=mode)
     except StatusError as exc:
         return _status(exc)
     except ConnectionRefused:
