@@ -175,6 +175,8 @@ TUTORIAL = [
     ("both", "get svc web-svc -o yaml", ""),
     ("both", "apply -f -", TYPO_SVC),
     ("both", "create -f - --validate=false", TYPO_SVC),
+    ("both", "delete svc typo", ""),
+    ("both", "create -f - --validate=warn", TYPO_SVC),
     ("both", """patch svc web-svc -p '{"spec":{"sessionAffinity":"ClientIP"}}'""", ""),
     ("both", """patch svc web-svc --type=json -p '[{"op":"remove","path":"/metadata/labels/tier"}]'""", ""),
     ("both", """patch svc web-svc --type=merge -p '{"spec":{"ports":[{"port":70000}]}}'""", ""),
