@@ -8,6 +8,7 @@ import pytest
 kubernetes = pytest.importorskip("kubernetes", reason="the kubernetes client is not installed "
                                                       "(pip install -r requirements-test.txt)")
 from kubernetes import client, config, watch  # noqa: E402
+from kubernetes.stream import stream  # noqa: E402
 
 from tests.k8sapi_server import lab_api  # noqa: E402,F401  (the server fixture)
 
@@ -181,3 +182,26 @@ def test_a_wrong_token_is_401(lab_api):
     assert json.loads(failed.value.body) == {"kind": "Status", "apiVersion": "v1", "metadata": {},
                                              "status": "Failure", "message": "Unauthorized",
                                              "reason": "Unauthorized", "code": 401}
+
+
+def wait_running(core: client.CoreV1Api, name: str) -> None:
+    stream_ = watch.Watch()
+    for event in stream_.stream(core.list_namespaced_pod, "default", field_selector=f"metadata.name={name}",
+                                timeout_seconds=60):
+        if event["object"].status.phase == "Running":
+            stream_.stop()
+
+
+def test_exec_over_the_websocket_channel_protocol(lab_api):
+    core = client.CoreV1Api(api_client(lab_api, "py-exec", rate=20))
+    core.create_namespaced_pod("default", nginx_pod("shell"))
+    wait_running(core, "shell")
+    out = stream(core.connect_get_namespaced_pod_exec, "shell", "default", command=["sh", "-c", "echo hi there"],
+                 stderr=True, stdin=False, stdout=True, tty=False)
+    assert out == "hi there\n"
+    failing = stream(core.connect_get_namespaced_pod_exec, "shell", "default",
+                     command=["sh", "-c", "echo oops >&2; exit 4"], stderr=True, stdin=False, stdout=True, tty=False,
+                     _preload_content=False)
+    failing.run_forever(timeout=10)
+    assert failing.read_stderr() == "oops\n"
+    assert failing.returncode == 4

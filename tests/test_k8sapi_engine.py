@@ -133,7 +133,7 @@ def test_aggregated_discovery_lists_only_the_lab_kinds():
     resources = {r["resource"]: r for r in core["items"][0]["versions"][0]["resources"]}
     assert sorted(resources) == ["configmaps", "endpoints", "events", "namespaces", "nodes", "pods", "services"]
     assert resources["pods"]["shortNames"] == ["po"] and resources["pods"]["categories"] == ["all"]
-    assert [s["subresource"] for s in resources["pods"]["subresources"]] == ["log", "status"]
+    assert [s["subresource"] for s in resources["pods"]["subresources"]] == ["exec", "log", "status"]
     groups = discovery.aggregated(False)
     assert [g["metadata"]["name"] for g in groups["items"]] == ["apps", "discovery.k8s.io"]
     apps = {r["resource"]: r for r in groups["items"][0]["versions"][0]["resources"]}

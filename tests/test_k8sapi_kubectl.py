@@ -195,6 +195,12 @@ TUTORIAL = [
     ("both", "delete pod web --wait=false", ""),
     ("both", "get pods", ""),
     ("both", "get svc,ep -n kube-system -o wide", ""),
+    ("both", "exec nginx-pod -- curl -s localhost", ""),
+    ("both", "exec nginx-pod -- sh -c 'echo out; echo err >&2; exit 3'", ""),
+    ("both", "exec -i nginx-pod -- cat", "hello\n"),
+    ("both", "exec nginx-pod -c nope -- true", ""),
+    # Last: the runtime's error names a random exec id, which a failed request does not keep.
+    ("both", "exec nginx-pod -- nosuch", ""),
 ]
 
 _DESCRIBE_EVENT = re.compile(r"^(  (?:Normal|Warning)\s+\S+\s+)(\S+)(\s+)")

@@ -20,11 +20,12 @@ AGGREGATED_V2BETA1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGro
 # `kubectl get all` expands the "all" category through discovery.
 _ALL_CATEGORY = {"pods", "services", "daemonsets", "deployments", "replicasets"}
 
-SUBRESOURCE_VERBS = {"status": ("get", "patch", "update"), "scale": ("get", "patch", "update"), "log": ("get",)}
+SUBRESOURCE_VERBS = {"status": ("get", "patch", "update"), "scale": ("get", "patch", "update"), "log": ("get",),
+                     "exec": ("create", "get")}
 
 # The subresources the lab serves, per group resource.
 SUBRESOURCES: dict[str, tuple[str, ...]] = {
-    "pods": ("log", "status"),
+    "pods": ("exec", "log", "status"),
     "services": ("status",),
     "nodes": ("status",),
     "namespaces": ("status",),
@@ -34,7 +35,8 @@ SUBRESOURCES: dict[str, tuple[str, ...]] = {
 }
 
 # Kinds a subresource answers with, when not the resource's own kind.
-_SUBRESOURCE_KIND = {"scale": ("autoscaling", "v1", "Scale"), "log": ("", "v1", "Pod")}
+_SUBRESOURCE_KIND = {"scale": ("autoscaling", "v1", "Scale"), "log": ("", "v1", "Pod"),
+                     "exec": ("", "v1", "PodExecOptions")}
 
 
 def groups() -> list[str]:

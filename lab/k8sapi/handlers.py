@@ -372,6 +372,8 @@ def _dispatch(world: Any, req: ApiRequest) -> ApiResponse:
     if p.subresource and p.subresource not in _subresources(p.resource):
         raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
     method = req.method
+    if p.subresource == "exec":  # a websocket (lab.k8sapi.consumers); plain HTTP cannot carry the streams
+        raise errors.bad_request("Upgrade request required")
     if method == "GET":
         return do_get(world, req) if p.name else do_list(world, req)
     if method == "POST" and not p.name:

@@ -217,6 +217,8 @@ def _paths(group: str, version: str, ref_prefix: str, v3: bool) -> dict[str, Any
         for sub in SUBRESOURCES.get(r.group_resource, ()):
             sub_name = sub.capitalize()
             path = f"{prefix}{ns}/{r.plural}/{{name}}/{sub}"
+            if sub == "exec":  # connect operations (websocket streams) have no schema to speak of
+                continue
             if sub == "log":
                 paths[path] = {"get": _op(r, "get", f"read{tag}{scope}{r.kind}Log", ["container", "previous",
                                                                                      "tailLines", "timestamps"],
