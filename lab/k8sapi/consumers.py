@@ -22,7 +22,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from lab.sim.api.errors import StatusError
 
 from . import paths
-from .podexec import run
+from .podexec import check, run
 from .transaction import in_lab
 
 SUBPROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
@@ -58,6 +58,14 @@ class ExecConsumer(AsyncWebsocketConsumer):
             return
         self.rpath = rpath
         self.query = parse_qs(self.scope.get("query_string", b"").decode())
+        try:
+            await sync_to_async(in_lab)(self.lab, lambda world: check(world, rpath.namespace or "default",
+                                                                      rpath.name, self.query), write=False)
+        except StatusError:
+            # Refused before the upgrade: kubectl falls back to an HTTP request, which gets the
+            # Status (handlers.py), as kube-apiserver answers a bad exec before upgrading.
+            await self.close()
+            return
         self.wants_stdin = (self.query.get("stdin") or ["false"])[0].lower() in ("true", "1")
         self.stdin: list[bytes] = []
         self.started = False

@@ -372,7 +372,11 @@ def _dispatch(world: Any, req: ApiRequest) -> ApiResponse:
     if p.subresource and p.subresource not in _subresources(p.resource):
         raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
     method = req.method
-    if p.subresource == "exec":  # a websocket (lab.k8sapi.consumers); plain HTTP cannot carry the streams
+    if p.subresource == "exec":
+        # The streams need a websocket (lab.k8sapi.consumers). A client whose websocket was
+        # refused (kubectl then tries SPDY over plain HTTP) learns why here.
+        from .podexec import check
+        check(world, p.namespace or "default", p.name, {k: [v] for k, v in req.query.items()})
         raise errors.bad_request("Upgrade request required")
     if method == "GET":
         return do_get(world, req) if p.name else do_list(world, req)

@@ -49,15 +49,11 @@ def exit_status(command: list[str], code: int) -> dict[str, Any]:
             "reason": "NonZeroExitCode", "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}}
 
 
-def run(world: Any, namespace: str, pod_name: str, query: dict[str, list[str]], stdin: str = "") -> ExecOutcome:
-    """Run the request's command (`command=` repeated, `container=`, `tty=`) in the Pod."""
+def check(world: Any, namespace: str, pod_name: str, query: dict[str, list[str]]) -> tuple[dict[str, Any], str]:
+    """(the Pod, the container) an exec request may run in, or the apiserver's StatusError."""
     from lab.sim.workloads.containers import is_running
-    from lab.sim.workloads.execute import exec_argv
 
     pod = world.api.get("pods", pod_name, namespace=namespace)
-    command = query.get("command") or []
-    if not command:
-        raise errors.bad_request("you must specify at least one command for the container")
     phase = (pod.get("status") or {}).get("phase", "")
     if phase in ("Succeeded", "Failed"):
         raise errors.bad_request(f"cannot exec into a container in a completed pod; current phase is {phase}")
@@ -74,6 +70,17 @@ def run(world: Any, namespace: str, pod_name: str, query: dict[str, list[str]], 
         raise errors.bad_request(f"pod {pod_name} does not have a host assigned")
     if not is_running(world, pod, name):
         raise StatusError(400, "BadRequest", f'container not found ("{name}")')
+    return pod, name
+
+
+def run(world: Any, namespace: str, pod_name: str, query: dict[str, list[str]], stdin: str = "") -> ExecOutcome:
+    """Run the request's command (`command=` repeated, `container=`, `tty=`) in the Pod."""
+    from lab.sim.workloads.execute import exec_argv
+
+    pod, name = check(world, namespace, pod_name, query)
+    command = query.get("command") or []
+    if not command:
+        raise errors.bad_request("you must specify at least one command for the container")
     tty = (query.get("tty") or ["false"])[0].lower() in ("true", "1")
     out, err = _Buffer(tty), _Buffer(tty)
     result = exec_argv(world, pod, name, list(command), out, out if tty else err, stdin=stdin, tty=tty)
