@@ -12,6 +12,8 @@ channel layer). Scale-out sets DATABASE_URL (PostgreSQL) and REDIS_URL.
     ALLOWED_HOSTS  comma-separated, default 127.0.0.1,localhost
     CSRF_TRUSTED_ORIGINS  comma-separated origins (https://lab.example.org)
     LAB_CLOCK_AUTOPLAY  default true: a watched lab's clock plays from the start
+    LAB_API_CLOCK_RATE  virtual seconds per wall second while a lab's
+                   Kubernetes API is used (default 1; 0 keeps the clock still)
 
 With DEBUG off (production) the site is HTTPS only: secure session and
 CSRF cookies, HSTS, redirects to https, and these knobs:
@@ -97,6 +99,8 @@ DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY") or install_secret_key(VAR_DIR)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# Virtual seconds per wall second while real clients use a lab's Kubernetes API (0: the clock stays still).
+LAB_API_CLOCK_RATE = float(os.environ.get("LAB_API_CLOCK_RATE", "1"))
 
 INSTALLED_APPS = [
     "daphne",
@@ -111,6 +115,7 @@ INSTALLED_APPS = [
     "lab.lessons",
     "lab.accounts",
     "lab.classrooms",
+    "lab.k8sapi",
 ]
 
 MIDDLEWARE = [

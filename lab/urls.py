@@ -18,4 +18,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("lab.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("k8s/", include("lab.k8sapi.urls")),
 ]

@@ -27,6 +27,18 @@ class RandomStreams:
             stream = self._streams[name] = random.Random(f"{self.seed}:{name}")
         return stream
 
+    def snapshot(self) -> dict[str, tuple]:
+        """Every stream's position, for `restore` (cheap: getstate copies)."""
+        return {name: stream.getstate() for name, stream in self._streams.items()}
+
+    def restore(self, snapshot: dict[str, tuple]) -> None:
+        """Put every stream back where `snapshot` found it; streams born since are dropped."""
+        for name in list(self._streams):
+            if name not in snapshot:
+                del self._streams[name]
+        for name, state in snapshot.items():
+            self._streams[name].setstate(state)
+
     def to_state(self) -> dict[str, Any]:
         out = {}
         for name in sorted(self._streams):

@@ -338,6 +338,45 @@ def decode_error(obj: dict, version: str = KUBERNETES_VERSION) -> str | None:
     return None
 
 
+def unknown_field_paths(obj: dict, version: str = KUBERNETES_VERSION) -> list[str]:
+    """The paths of the fields `obj`'s kind does not have (`spec.selectr`, `spec.ports[0].nme`), in
+    the order strict decoding reports them; [] when the kind is unknown or the body does not decode."""
+    api_version = obj.get("apiVersion") if isinstance(obj.get("apiVersion"), str) else ""
+    kind = obj.get("kind") if isinstance(obj.get("kind"), str) else ""
+    name = definition_for(api_version, kind, version)
+    if name is None:
+        return []
+    definitions, _ = _definitions(version)
+    decoder = _Decoder(definitions)
+    try:
+        decoder.decode_ref(obj, name, "")
+    except _Abort:
+        return []
+    return [json.loads(text[len("unknown field "):]) for text in decoder.unknown]
+
+
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def drop_unknown_fields(obj: dict, version: str = KUBERNETES_VERSION) -> list[str]:
+    """Remove (in place) the fields `obj`'s kind does not have; their paths.
+
+    What the apiserver's decoding does with fieldValidation Warn or Ignore.
+    Strategic merge patch directives (`$patch`, `$setElementOrder/...`) are
+    not fields and stay.
+    """
+    paths = [p for p in unknown_field_paths(obj, version) if not p.rsplit(".", 1)[-1].startswith("$")]
+    for path in paths:
+        steps = [(m.group(1), m.group(2)) for m in _STEP.finditer(path)]
+        node: Any = obj
+        for key, index in steps[:-1]:
+            node = node[int(index)] if index is not None else node[key]
+        key, index = steps[-1]
+        if index is None and isinstance(node, dict):
+            node.pop(key, None)
+    return paths
+
+
 def strict_decode(obj: dict, version: str = KUBERNETES_VERSION) -> None:
     """Raise the apiserver's 400 BadRequest if `obj` would not decode strictly."""
     problem = decode_error(obj, version)
@@ -349,4 +388,4 @@ def strict_decode(obj: dict, version: str = KUBERNETES_VERSION) -> None:
     raise bad_request(f"{kind} in version {json.dumps(group_version)} cannot be handled as a {kind}: {problem}")
 
 
-__all__ = ["StatusError", "strict_decode", "decode_error", "definition_for", "go_type_name", "NAMED_TYPES"]
+__all__ = ["StatusError", "strict_decode", "decode_error", "unknown_field_paths", "drop_unknown_fields", "definition_for", "go_type_name", "NAMED_TYPES"]

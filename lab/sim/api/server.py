@@ -63,6 +63,12 @@ class ApiServer:
         #: strictly decode the controllers' own writes too (tests turn this on)
         self.strict_internal = False
         self._client_depth = 0
+        #: the fieldValidation directive of the client request being served
+        self.field_validation = "Strict"
+        #: warnings for the client (Warning headers), taken by whoever serves the request
+        self.warnings: list[str] = []
+        #: where warnings go as they arise (the built-in kubectl prints them at once), if set
+        self.warning_sink: Callable[[str], None] | None = None
         self._delete_hooks: list[Callable[[Resource, dict[str, Any]], None]] = []
         #: the lab's limits (lab.sim.limits.LabLimits); the World sets its own
         self.limits = default_limits()
@@ -133,32 +139,72 @@ class ApiServer:
                 {"kind": res.plural})
 
     @contextmanager
-    def client_request(self) -> Iterator[None]:
-        """Requests made inside are a user's (kubectl's): strictly decoded.
+    def client_request(self, field_validation: str = "Strict") -> Iterator[None]:
+        """Requests made inside are a user's (kubectl's): decoded against the schema.
 
-        SIMPLIFICATION: the apiserver decodes every request strictly; the
-        lab's own controllers build well-formed objects, so their writes
-        skip the schema walk (set `strict_internal` to check them too, as a
-        test does).
+        `field_validation` is the request's fieldValidation directive: Strict
+        (what kubectl sends by default) fails on unknown fields; Warn drops
+        them and records `unknown field "spec.x"` in `self.warnings` (the
+        response's Warning headers, which kubectl prints); Ignore drops them
+        silently. Wrong types fail in every mode.
+
+        SIMPLIFICATION: the lab's own controllers build well-formed objects,
+        so their writes skip the schema walk (set `strict_internal` to check
+        them too, as a test does).
         """
+        outer = self.field_validation
         self._client_depth += 1
+        self.field_validation = field_validation
         try:
             yield
         finally:
             self._client_depth -= 1
+            self.field_validation = outer
+
+    def warn(self, text: str) -> None:
+        """A warning for the client, as a Warning response header carries it."""
+        if self.warning_sink is not None:
+            self.warning_sink(text)
+        else:
+            self.warnings.append(text)
 
     def _strict_decode(self, obj: dict[str, Any]) -> None:
         if self._client_depth or self.strict_internal:
-            from .schema import strict_decode
+            from .schema import drop_unknown_fields, strict_decode
+            mode = self.field_validation if self._client_depth else "Strict"
+            if mode != "Strict":
+                dropped = drop_unknown_fields(obj)
+                if mode == "Warn":
+                    for path in dropped:
+                        self.warn(f'unknown field "{path}"')
             strict_decode(obj)
 
     def _defaults(self, obj: dict[str, Any]) -> None:
         from .defaults import apply_defaults
         apply_defaults(obj)
+        _drop_empty_meta(obj)
 
     def _validate(self, obj: dict[str, Any], old: dict[str, Any] | None) -> list[errors.FieldError]:
         from .validation import validate
         return validate(obj, old, service_node_port_range=self.config.node_port_bounds)
+
+    @contextmanager
+    def _draws_undone(self, keep: bool = True) -> Iterator[None]:
+        """A request that fails (or is a dry run: keep=False) leaves the random streams
+        where it found them, as it leaves the store: the UID, name and ClusterIP it
+        drew are drawn again by the next request. So a failed `kubectl create`
+        changes nothing, whether the lab stores the world after it (the terminal)
+        or rolls the whole request back (the lab's REST API)."""
+        snapshot = getattr(self.rng, "snapshot", None)
+        saved = snapshot() if callable(snapshot) else None
+        try:
+            yield
+        except BaseException:
+            if saved is not None:
+                self.rng.restore(saved)
+            raise
+        if not keep and saved is not None:
+            self.rng.restore(saved)
 
     def _check_up(self) -> None:
         if not self.up:
@@ -213,6 +259,10 @@ class ApiServer:
         return res, obj
 
     def create(self, obj: dict[str, Any], namespace: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+        with self._draws_undone(keep=not dry_run):
+            return self._create(obj, namespace, dry_run)
+
+    def _create(self, obj: dict[str, Any], namespace: str | None, dry_run: bool) -> dict[str, Any]:
         res, obj = self._decode_body(obj)
         ns = self._namespace_for(res, obj, namespace)
         self._admit_namespace(res, ns)
@@ -415,6 +465,11 @@ class ApiServer:
 
     def _update(self, res: Resource, old: dict[str, Any], new: dict[str, Any], dry_run: bool,
                 subresource: str = "") -> dict[str, Any]:
+        with self._draws_undone(keep=not dry_run):
+            return self._apply_update(res, old, new, dry_run, subresource)
+
+    def _apply_update(self, res: Resource, old: dict[str, Any], new: dict[str, Any], dry_run: bool,
+                      subresource: str) -> dict[str, Any]:
         meta = new["metadata"]
         old_meta = old["metadata"]
         if res.namespaced:
@@ -690,6 +745,20 @@ class ConnectionRefused(Exception):
         super().__init__(f"The connection to the server {host}:{port} was refused - did you specify the right host or port?")
         self.host = host
         self.port = port
+
+
+# ObjectMeta fields Go encodes with omitempty: an empty map or list is not stored.
+_OMITEMPTY_META = ("labels", "annotations", "finalizers", "ownerReferences", "managedFields")
+
+
+def _drop_empty_meta(obj: dict[str, Any]) -> None:
+    """What the apiserver's round trip through ObjectMeta does to `annotations: {}` and the like
+    (left by a patch that removed the last annotation): they vanish."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        for key in _OMITEMPTY_META:
+            if key in meta and meta[key] in ({}, [], None):
+                del meta[key]
 
 
 def _needs_node_ports(spec: dict[str, Any]) -> bool:

@@ -92,8 +92,12 @@ def kubectl(ctx, argv: list[str]) -> int:
     world = ctx.world
     if hasattr(world, "sync_apiserver"):
         world.sync_apiserver()
+    api = world.api
+    sink = getattr(api, "warning_sink", None)
+    if hasattr(api, "warning_sink"):
+        api.warning_sink = lambda text: inv.err(f"Warning: {text}\n")  # client-go prints Warning headers
     try:
-        with world.api.client_request():
+        with api.client_request(field_validation=_field_validation(cmd, parsed)):
             status = cmd.fn(inv, parsed)
     except ConnectionRefused as exc:
         _flush_warnings(inv)
@@ -103,10 +107,24 @@ def kubectl(ctx, argv: list[str]) -> int:
         _flush_warnings(inv)
         ctx.err(render_error(exc))
         return 1
+    finally:
+        if hasattr(api, "warning_sink"):
+            api.warning_sink = sink
     _flush_warnings(inv)
     if hasattr(world, "settle"):
         world.settle()
     return status
+
+
+def _field_validation(cmd, parsed) -> str:
+    """The fieldValidation kubectl sends: from --validate (strict by default) where the command has
+    it; none otherwise, which the apiserver takes as Warn. An invalid --validate is the command's
+    own error to report."""
+    if not any(flag.name == "validate" for flag in cmd.flags):
+        return "Warn"
+    value = (parsed.get("validate", "strict") or "strict").lower()
+    return {"strict": "Strict", "true": "Strict", "warn": "Warn", "ignore": "Ignore",
+            "false": "Ignore"}.get(value, "Strict")
 
 
 def _flush_warnings(inv: Invocation) -> None:
