@@ -69,7 +69,7 @@ def test_history_heredoc_and_another_host(page: Page, lab_server, screenshot_dir
     page.keyboard.press("Backspace")
     page.keyboard.press("Backspace")
     type_line(page, "echo again $GREETING")
-    wait_for_text(page, "again hello")
+    wait_for_text(page, "again hello[root@k8s-master ~]$")  # output streams ahead of the next prompt
     text = terminal_text(page)
     assert text.endswith(
         "[root@k8s-master ~]$ cat <<EOF\n"
