@@ -152,6 +152,12 @@ ASGI_APPLICATION = "lab.asgi.application"
 if not os.environ.get("DATABASE_URL"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {"default": database_config(os.environ.get("DATABASE_URL"), VAR_DIR)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests on SQLite use a file, not the shared in-memory database: the lab
+    # runner's threads write beside the test's own connection, and the
+    # file's WAL and busy timeout let them wait their turn (shared-cache
+    # memory databases fail at once with "database table is locked").
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 if os.environ.get("LAB_TEST_DATABASE_NAME"):
     # The throwaway database a test run creates (pytest-django: "test_" +
     # NAME by default), named per run so that runs sharing one server do

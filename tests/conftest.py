@@ -53,3 +53,17 @@ def redis_url() -> str:
     return os.environ.get("REDIS_URL") or REDIS_FALLBACK_URL
 
 from tests.runner_support import clock_control, runners  # noqa: E402,F401  (fixtures for every websocket test)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The SQLite test database's WAL files, which Django's teardown leaves
+    beside the file it deletes (lab/settings.py names it per process)."""
+    from django.conf import settings
+
+    test_name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if test_name and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        for suffix in ("-wal", "-shm"):
+            try:
+                os.remove(f"{test_name}{suffix}")
+            except FileNotFoundError:
+                pass
