@@ -34,7 +34,7 @@ from typing import Any, Iterable
 from .. import runtime as rt
 from ..api.store import WatchEvent
 from . import events
-from ..dns.resolvconf import write_pod_files as write_pod_dns_files
+from .pod_mounts import write_pod_files
 from .manager import Controller
 
 COMPONENT = "kubelet"
@@ -455,7 +455,7 @@ class Kubelet(Controller):
         crec.pop("pull", None)
         self._event(pod, crec, "Normal", "Created", f"Created container {crec['name']}")
         env = rt.build_env(self.world, pod, spec, rec, crec)
-        write_pod_dns_files(self.world, pod, env.fs, rec.get("ip") or "")
+        write_pod_files(self.world, pod, spec, env.fs, rec.get("ip") or "")
         result = workload.start(env)
         rt.save_env(self.world, rec["uid"], crec["name"], env)
         crec["startedAt"] = now
