@@ -273,3 +273,16 @@ def _flow(reload: bool) -> list[str]:
 
 def test_save_and_load_between_commands_changes_nothing():
     assert _flow(reload=True) == _flow(reload=False)
+
+
+def test_pod_templates_store_both_account_fields():
+    w = World.from_profile("kubeadm")
+    w.run("kubectl create sa builder")
+    manifest = yaml.safe_load(w.run("kubectl create deployment api --image=nginx:1.27 --dry-run=client -o yaml").stdout)
+    manifest["spec"]["template"]["spec"]["serviceAccount"] = "builder"
+    w.run("kubectl apply -f -", stdin=yaml.safe_dump(manifest))
+    template = json.loads(w.run("kubectl get deploy api -o json").stdout)["spec"]["template"]["spec"]
+    assert (template["serviceAccountName"], template["serviceAccount"]) == ("builder", "builder")
+    plain = json.loads(w.run("kubectl create deployment plain --image=nginx:1.27 -o json").stdout)
+    assert "serviceAccount" not in plain["spec"]["template"]["spec"]
+    assert "serviceAccountName" not in plain["spec"]["template"]["spec"]
