@@ -286,3 +286,17 @@ def test_pod_templates_store_both_account_fields():
     plain = json.loads(w.run("kubectl create deployment plain --image=nginx:1.27 -o json").stdout)
     assert "serviceAccount" not in plain["spec"]["template"]["spec"]
     assert "serviceAccountName" not in plain["spec"]["template"]["spec"]
+
+
+def test_the_alias_copy_leaves_the_template_hash_as_it_was():
+    from lab.sim.controllers.podtemplate import compute_hash
+
+    template = {"metadata": {"labels": {"app": "api"}},
+                "spec": {"serviceAccountName": "builder", "containers": [{"name": "c", "image": "nginx:1.27"}]}}
+    with_alias = {**template, "spec": {**template["spec"], "serviceAccount": "builder"}}
+    assert compute_hash(with_alias) == compute_hash(template)
+    other = {**template, "spec": {**template["spec"], "serviceAccount": "other"}}
+    assert compute_hash(other) != compute_hash(template)
+    w = World.from_profile("kubeadm")
+    names = w.run("kubectl get rs -n kube-system --no-headers").stdout.split()
+    assert names[0] == "coredns-5664774cf5"
