@@ -45,18 +45,19 @@ def test_cluster_info(world):
 
 def test_api_resources(world):
     assert run(world, "kubectl api-resources") == (
-        "NAME             SHORTNAMES   APIVERSION            NAMESPACED   KIND\n"
-        "configmaps       cm           v1                    true         ConfigMap\n"
-        "endpoints        ep           v1                    true         Endpoints\n"
-        "events           ev           v1                    true         Event\n"
-        "namespaces       ns           v1                    false        Namespace\n"
-        "nodes            no           v1                    false        Node\n"
-        "pods             po           v1                    true         Pod\n"
-        "services         svc          v1                    true         Service\n"
-        "daemonsets       ds           apps/v1               true         DaemonSet\n"
-        "deployments      deploy       apps/v1               true         Deployment\n"
-        "replicasets      rs           apps/v1               true         ReplicaSet\n"
-        "endpointslices                discovery.k8s.io/v1   true         EndpointSlice\n", "", 0)
+        "NAME              SHORTNAMES   APIVERSION            NAMESPACED   KIND\n"
+        "configmaps        cm           v1                    true         ConfigMap\n"
+        "endpoints         ep           v1                    true         Endpoints\n"
+        "events            ev           v1                    true         Event\n"
+        "namespaces        ns           v1                    false        Namespace\n"
+        "nodes             no           v1                    false        Node\n"
+        "pods              po           v1                    true         Pod\n"
+        "serviceaccounts   sa           v1                    true         ServiceAccount\n"
+        "services          svc          v1                    true         Service\n"
+        "daemonsets        ds           apps/v1               true         DaemonSet\n"
+        "deployments       deploy       apps/v1               true         Deployment\n"
+        "replicasets       rs           apps/v1               true         ReplicaSet\n"
+        "endpointslices                 discovery.k8s.io/v1   true         EndpointSlice\n", "", 0)
 
 
 def test_api_resources_filters(world):
@@ -68,9 +69,9 @@ def test_api_resources_filters(world):
         "daemonsets.apps\ndeployments.apps\nreplicasets.apps\n", "", 0)
     assert run(world, "kubectl api-resources -o yaml") == ("", "error: --output yaml is not available\n", 1)
     out, _, _ = run(world, "kubectl api-resources -o wide")
-    assert ("pods             po           v1                    true         Pod             "
+    assert ("pods              po           v1                    true         Pod              "
             "create,delete,deletecollection,get,list,patch,update,watch   all\n") in out
-    assert ("namespaces       ns           v1                    false        Namespace       "
+    assert ("namespaces        ns           v1                    false        Namespace        "
             "create,delete,get,list,patch,update,watch                    \n") in out
 
 

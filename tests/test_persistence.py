@@ -119,14 +119,18 @@ def test_event_history_is_stored_row_by_row():
     run_command(lab, "kubectl create namespace mine")
     after = rows()
     added = [seq for seq in after if seq not in before]
-    assert len(added) == 1
-    event = LabEvent.objects.get(lab=lab, seq=added[0]).data
-    assert (event["type"], event["resource"], event["object"]["metadata"]["name"]) == ("ADDED", "namespaces", "mine")
+    # the namespace, then what the controllers put in it: its default
+    # ServiceAccount and its kube-root-ca.crt ConfigMap
+    assert len(added) == 3
+    events = [LabEvent.objects.get(lab=lab, seq=seq).data for seq in added]
+    assert sorted((e["type"], e["resource"], e["object"]["metadata"]["name"]) for e in events) == [
+        ("ADDED", "configmaps", "kube-root-ca.crt"), ("ADDED", "namespaces", "mine"),
+        ("ADDED", "serviceaccounts", "default")]
+    assert events[0]["resource"] == "namespaces"
     kept = LabEvent.objects.get(lab=lab, seq=before[0])
     assert (kept.pk, kept.digest, kept.data) == (first.pk, first.digest, first.data)
     world = load_world(lab)
-    assert world.store.history[-1].object["metadata"]["name"] == "mine"
-    assert world.store.history[-1].resource_version == added[0]
+    assert [e.resource_version for e in world.store.history[-3:]] == added
 
 
 def test_a_stale_save_raises_a_conflict_and_writes_nothing():

@@ -397,6 +397,36 @@ def root_ca(namespace: str) -> dict[str, Any]:
     }
 
 
+#: The ServiceAccounts kube-controller-manager creates in kube-system when it
+#: starts with --use-service-account-credentials (one per controller; kubeadm
+#: also enables bootstrapsigner and tokencleaner), as a kubeadm v1.32 cluster
+#: without a cloud provider lists them.
+CONTROLLER_SERVICE_ACCOUNTS = (
+    "attachdetach-controller", "certificate-controller", "clusterrole-aggregation-controller",
+    "cronjob-controller", "daemon-set-controller", "deployment-controller", "disruption-controller",
+    "endpoint-controller", "endpointslice-controller", "endpointslicemirroring-controller",
+    "ephemeral-volume-controller", "expand-controller", "generic-garbage-collector",
+    "horizontal-pod-autoscaler", "job-controller", "legacy-service-account-token-cleaner",
+    "namespace-controller", "node-controller", "persistent-volume-binder", "pod-garbage-collector",
+    "pv-protection-controller", "pvc-protection-controller", "replicaset-controller",
+    "replication-controller", "resourcequota-controller", "root-ca-cert-publisher",
+    "service-account-controller", "statefulset-controller", "ttl-after-finished-controller",
+    "ttl-controller", "validatingadmissionpolicy-status-controller",
+)
+KUBEADM_CONTROLLER_SERVICE_ACCOUNTS = ("bootstrap-signer", "token-cleaner")
+
+
+def service_account(namespace: str, name: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": namespace}}
+
+
+def controller_service_accounts(profile: Profile) -> list[str]:
+    names = list(CONTROLLER_SERVICE_ACCOUNTS)
+    if profile.name != "binary":
+        names += KUBEADM_CONTROLLER_SERVICE_ACCOUNTS
+    return sorted(names)
+
+
 def bootstrap_objects(api: ApiServer, profile: Profile, before_workers_join: Callable[[], None] | None = None) -> None:
     """Create what the installer leaves behind, in the order it does.
 
@@ -416,12 +446,16 @@ def bootstrap_objects(api: ApiServer, profile: Profile, before_workers_join: Cal
         api.create(node_object(profile, node))
     for ns in NAMESPACES:
         api.create(root_ca(ns))
+    for name in controller_service_accounts(profile):
+        api.create(service_account("kube-system", name))
     api.create(kube_proxy_config(profile))
     api.create(coredns_config(profile))
     api.create(kube_dns_service(profile))
     if profile.name != "binary":
         # A binary install runs kube-proxy as a systemd service on each node instead.
+        api.create(service_account("kube-system", "kube-proxy"))
         api.create(kube_proxy_daemonset(profile))
+    api.create(service_account("kube-system", "coredns"))
     api.create(coredns_deployment(profile))
     if before_workers_join is not None:
         before_workers_join()

@@ -137,6 +137,7 @@ def container_env(world: Any, pod: dict[str, Any], container: str) -> Any:
 
 def build_env(world: Any, pod: dict[str, Any], spec: dict[str, Any], rec: dict[str, Any],
               crec: dict[str, Any]) -> Any:
+    from .controllers.pod_mounts import pod_hostname
     from .workloads.base import ContainerEnv
 
     uid = rec["uid"]
@@ -144,7 +145,7 @@ def build_env(world: Any, pod: dict[str, Any], spec: dict[str, Any], rec: dict[s
     fs = container_fs(world, uid, name) or HostFS()
     values: dict[str, Any] = {
         "pod": pod, "container": spec, "fs": fs, "env": dict(crec.get("env") or {}),
-        "hostname": (pod.get("spec") or {}).get("hostname") or pod["metadata"]["name"],
+        "hostname": pod_hostname(world, pod),
         "ip": rec.get("ip") or "", "node": rec["node"], "now": lambda: world.clock.now,
         "log": lambda stream, text: append_log(world, uid, name, stream, text),
     }

@@ -245,6 +245,11 @@ def default_pod_spec(spec: dict[str, Any]) -> None:
         spec["terminationGracePeriodSeconds"] = 30
     if not spec.get("schedulerName"):
         spec["schedulerName"] = "default-scheduler"
+    # The v1 conversion: serviceAccount is an alias of serviceAccountName
+    # (which wins), and what is stored carries both with one value.
+    from .serviceaccounts import convert_deprecated_field, stored_deprecated_field
+    convert_deprecated_field(spec)
+    stored_deprecated_field(spec)
     for volume in spec.get("volumes") or []:
         _default_volume(volume)
     for key in ("initContainers", "containers"):

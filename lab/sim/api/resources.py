@@ -45,6 +45,7 @@ RESOURCES: tuple[Resource, ...] = (
              ("create", "delete", "get", "list", "patch", "update", "watch")),
     Resource("nodes", "node", "Node", "", "v1", False, ("no",)),
     Resource("pods", "pod", "Pod", "", "v1", True, ("po",)),
+    Resource("serviceaccounts", "serviceaccount", "ServiceAccount", "", "v1", True, ("sa",)),
     Resource("services", "service", "Service", "", "v1", True, ("svc",),
              ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")),
     Resource("daemonsets", "daemonset", "DaemonSet", "apps", "v1", True, ("ds",)),

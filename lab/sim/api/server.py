@@ -267,6 +267,7 @@ class ApiServer:
         ns = self._namespace_for(res, obj, namespace)
         self._admit_namespace(res, ns)
         meta = obj["metadata"]
+        admission_name = meta.get("name") or meta.get("generateName") or ""
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = self._generate_name(res, ns, meta["generateName"])
         name = meta.get("name", "")
@@ -285,6 +286,8 @@ class ApiServer:
                 normalize_cluster_ips(obj, None)
                 self._allocate_service(obj, None, allocated)
             self._prepare_for_create(res, obj)
+            if res.kind == "Pod":
+                self._admit_service_account(obj, ns, admission_name)
             errs = self._validate(obj, None) + self._replica_errors(res, obj)
             if errs:
                 raise errors.invalid_object(res.kind, res.group, name, errs)
@@ -300,6 +303,12 @@ class ApiServer:
                 undo()
             return obj
         return self.store.put(res.group_resource, obj, "ADDED")
+
+    def _admit_service_account(self, pod: dict[str, Any], ns: str, name: str) -> None:
+        """The ServiceAccount admission plugin (lab.sim.api.serviceaccounts)."""
+        from .serviceaccounts import admit_pod
+        stream = self._random("names:kube-api-access")
+        admit_pod(pod, ns, name, lambda sa: self.store.peek("serviceaccounts", ns, sa), stream.randrange)
 
     def _generate_name(self, res: Resource, ns: str, base: str) -> str:
         """SimpleNameGenerator: base (cut to 58) + 5 characters of utilrand's alphabet."""

@@ -34,7 +34,7 @@ from typing import Any, Iterable
 from .. import runtime as rt
 from ..api.store import WatchEvent
 from . import events
-from ..dns.resolvconf import write_pod_files as write_pod_dns_files
+from .pod_mounts import write_pod_files
 from .manager import Controller
 
 COMPONENT = "kubelet"
@@ -47,6 +47,10 @@ STOP_SECONDS = 1.0
 #: flowcontrol.Backoff of the kubelet's container restarts
 BACKOFF_INITIAL = 10.0
 BACKOFF_MAX = 300.0
+#: the PLEG relists containers every second; a change it sees wakes the Pod's worker
+PLEG_RELIST_SECONDS = 1.0
+#: how long asking the registry for a missing tag takes (seconds: base + random span)
+RESOLVE_SECONDS = (0.5, 1.0)
 PROBE_DEFAULTS = {"initialDelaySeconds": 0, "periodSeconds": 10, "timeoutSeconds": 1,
                   "successThreshold": 1, "failureThreshold": 3}
 PROBE_NAMES = {"startup": "Startup", "liveness": "Liveness", "readiness": "Readiness"}
@@ -96,6 +100,21 @@ def image_size(image: str, workload: Any) -> int:
         return int(size)
     # SIMPLIFICATION: images the catalogue gives no size get a stable made-up one.
     return 5_000_000 + int(hashlib.sha256(normalize_image(image).encode()).hexdigest()[:8], 16) % 120_000_000
+
+
+def pull_error(image: str) -> str:
+    """The CRI's error for pulling `image`, or "" when the registry has it (lab.sim.workloads.tags).
+
+    containerd's text for a tag its repository does not hold; images the lab
+    does not know pull as if they existed."""
+    from ..workloads.image import parse_image
+    from ..workloads.tags import tag_exists
+
+    if tag_exists(parse_image(image), digest="@" in (image or "")) is not False:
+        return ""
+    norm = normalize_image(image)
+    return (f'rpc error: code = NotFound desc = failed to pull and unpack image "{norm}": '
+            f'failed to resolve reference "{norm}": {norm}: not found')
 
 
 def find_workload(container: dict[str, Any]) -> Any:
@@ -331,6 +350,10 @@ class Kubelet(Controller):
             stage = crec["stage"]
             if stage == "new" and crec["at"] is not None and crec["at"] <= now + EPS:
                 self._pull_or_create(pod, rec, spec, crec, now)
+            elif stage == "pullwait" and crec["retryAt"] <= now + EPS:
+                self._pull_or_create(pod, rec, spec, crec, now)
+            elif stage == "pulling" and crec["pull"]["doneAt"] <= now + EPS and crec["pull"].get("error"):
+                self._pull_failed(pod, spec, crec, now)
             elif stage == "pulling" and crec["pull"]["doneAt"] <= now + EPS:
                 pull = crec["pull"]
                 self._event(pod, crec, "Normal", "Pulled",
@@ -370,9 +393,26 @@ class Kubelet(Controller):
             self._create(pod, rec, spec, crec, now)
             return
         workload = find_workload(spec)
+        backoff = crec.get("pullBackoff")
+        if backoff and backoff["image"] == image and now + EPS < backoff["lastUpdate"] + backoff["seconds"]:
+            msg = f'Back-off pulling image "{image}"'
+            self._event(pod, crec, "Normal", "BackOff", msg)
+            self._event(pod, crec, "Warning", "Failed", "Error: ImagePullBackOff")
+            crec.update(stage="pullwait", state="waiting", reason="ImagePullBackOff", message=msg,
+                        retryAt=backoff["lastUpdate"] + backoff["seconds"])
+            return
         self._event(pod, crec, "Normal", "Pulling", f'Pulling image "{image}"')
         busy = self.state["pullBusy"].get(node, 0.0)
         start = max(now, busy)
+        error = pull_error(image)
+        if error:
+            # Resolving the tag fails at the registry: one manifest request, no layers.
+            ms = max(1, int((RESOLVE_SECONDS[0] + RESOLVE_SECONDS[1] * self.world.random("kubelet").random()) * 1000))
+            done = start + ms / 1000.0
+            self.state["pullBusy"][node] = done
+            crec["stage"] = "pulling"
+            crec["pull"] = {"doneAt": done, "ms": ms, "totalMs": int(round((done - now) * 1000)), "error": error}
+            return
         have_layers = norm in images and images[norm] <= start + EPS
         if have_layers:
             seconds = 0.3 + 0.6 * self.world.random("kubelet").random()   # only the manifest is fetched
@@ -386,6 +426,24 @@ class Kubelet(Controller):
         crec["pull"] = {"doneAt": done, "ms": ms, "totalMs": int(round((done - now) * 1000)),
                         "size": image_size(image, workload)}
 
+    def _pull_failed(self, pod: dict[str, Any], spec: dict[str, Any], crec: dict[str, Any], now: float) -> None:
+        """EnsureImageExists after a failed pull: the two Failed events, the image back-off's next step.
+
+        The next sync comes from the PLEG relist a second later (it sees the
+        sandbox or the container change) and finds the image in back-off."""
+        image = spec.get("image", "")
+        error = crec.pop("pull")["error"]
+        self._event(pod, crec, "Warning", "Failed", f'Failed to pull image "{image}": {error}')
+        self._event(pod, crec, "Warning", "Failed", "Error: ErrImagePull")
+        backoff = crec.get("pullBackoff")
+        if not backoff or backoff["image"] != image or now - backoff["lastUpdate"] > 2 * BACKOFF_MAX:
+            seconds = BACKOFF_INITIAL
+        else:
+            seconds = min(backoff["seconds"] * 2, BACKOFF_MAX)
+        crec["pullBackoff"] = {"image": image, "seconds": seconds, "lastUpdate": now}
+        crec.update(stage="pullwait", state="waiting", reason="ErrImagePull", message=error,
+                    retryAt=now + PLEG_RELIST_SECONDS)
+
     def _create(self, pod: dict[str, Any], rec: dict[str, Any], spec: dict[str, Any],
                 crec: dict[str, Any], now: float) -> None:
         workload = find_workload(spec)
@@ -397,7 +455,7 @@ class Kubelet(Controller):
         crec.pop("pull", None)
         self._event(pod, crec, "Normal", "Created", f"Created container {crec['name']}")
         env = rt.build_env(self.world, pod, spec, rec, crec)
-        write_pod_dns_files(self.world, pod, env.fs, rec.get("ip") or "")
+        write_pod_files(self.world, pod, spec, env.fs, rec.get("ip") or "")
         result = workload.start(env)
         rt.save_env(self.world, rec["uid"], crec["name"], env)
         crec["startedAt"] = now
@@ -745,6 +803,8 @@ class Kubelet(Controller):
                 times.append(crec["at"])
             elif stage == "pulling":
                 times.append(crec["pull"]["doneAt"])
+            elif stage == "pullwait":
+                times.append(crec["retryAt"])
             elif stage == "backoff":
                 times.append(crec["backoffUntil"])
             elif stage == "running":

@@ -41,6 +41,12 @@ def compute_hash(template: dict[str, Any], collision_count: int | None = None) -
     decimal through SafeEncodeString, 8 to 10 characters of `456789bcdf`)
     and its stability (same template, same hash) are the real ones.
     """
+    spec = template.get("spec") or {}
+    if "serviceAccount" in spec and spec.get("serviceAccount") == spec.get("serviceAccountName"):
+        # The deprecated alias the v1 conversion copies from serviceAccountName
+        # adds nothing to the template, and is left out so that a template's
+        # hash is the same whether or not the copy is there.
+        template = {**template, "spec": {k: v for k, v in spec.items() if k != "serviceAccount"}}
     data = json.dumps(template, sort_keys=True, separators=(",", ":")).encode()
     if collision_count is not None:
         # binary.LittleEndian.PutUint32 into an 8-byte buffer

@@ -139,7 +139,9 @@ def pod_hosts(world: Any, pod: dict[str, Any], ip: str) -> str:
         if host is not None and host.fs.isfile("/etc/hosts"):
             return host.fs.read("/etc/hosts")
         return host_files(world, host)["/etc/hosts"] if host is not None else HOSTS_BASE
-    name = spec.get("hostname") or pod["metadata"]["name"]
+    from ..controllers.pod_mounts import pod_hostname  # the kubelet's name for the Pod (cut to 63)
+
+    name = pod_hostname(world, pod)
     out = HOSTS_HEADER + HOSTS_BASE
     if spec.get("subdomain"):
         ns = pod["metadata"].get("namespace", "default")

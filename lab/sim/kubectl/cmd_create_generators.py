@@ -270,3 +270,16 @@ def create_namespace(inv: Invocation, parsed: Parsed) -> int:
            "metadata": {"name": name, "creationTimestamp": None}, "spec": {}, "status": {}}
     create_object(inv, obj, None)
     return 0
+
+
+# -- create serviceaccount -----------------------------------------------------
+@subcommand("create serviceaccount", aliases=("create sa",), flags=CREATE_FLAGS + (
+    Flag("field-manager", default="kubectl-create"),))
+def create_serviceaccount(inv: Invocation, parsed: Parsed) -> int:
+    """create_serviceaccount.go: a bare ServiceAccount (the namespace only when given)."""
+    name = name_from_args(inv, parsed)
+    inv.dry_run()
+    check_format(parsed.get("output", ""))
+    obj = {"kind": "ServiceAccount", "apiVersion": "v1", "metadata": new_meta(inv, name)}
+    create_object(inv, obj, None)
+    return 0

@@ -687,6 +687,34 @@ def describe_configmap(cm: dict, related: dict, now: datetime) -> str:
     return w.getvalue()
 
 
+def describe_serviceaccount(sa: dict, related: dict, now: datetime) -> str:
+    """describeServiceAccount: three secret lists under headers padded to one width, sorted.
+
+    The lab serves no Secrets, so every secret an account names is `(not found)`."""
+    m = _meta(sa)
+    w = PrefixWriter()
+    w.write(0, f"Name:\t{m.get('name', '')}\n")
+    w.write(0, f"Namespace:\t{m.get('namespace', '')}\n")
+    print_labels_multiline(w, "Labels", m.get("labels"))
+    print_annotations_multiline(w, "Annotations", m.get("annotations"))
+    lists = {
+        "Image pull secrets:": ([s.get("name", "") for s in sa.get("imagePullSecrets") or []], False),
+        "Mountable secrets: ": ([s.get("name", "") for s in sa.get("secrets") or []], True),
+        "Tokens:            ": ([], True),
+    }
+    for header in sorted(lists):
+        names, checked = lists[header]
+        if not names:
+            w.write(0, f"{header}\t<none>\n")
+            continue
+        prefix = header
+        for name in names:
+            w.write(0, f"{prefix}\t{name}{' (not found)' if checked else ''}\n")
+            prefix = " " * len(header)
+    describe_events(related.get("events"), w, now)
+    return w.getvalue()
+
+
 # --------------------------------------------------------------------------
 # Node
 # --------------------------------------------------------------------------
@@ -887,7 +915,7 @@ DESCRIBERS: dict[str, Callable[[dict, dict, datetime], str]] = {
     "DaemonSet": describe_daemonset, "EndpointSlice": describe_endpointslice,
     "Service": describe_service, "Endpoints": describe_endpoints, "Pod": describe_pod,
     "Deployment": describe_deployment, "ReplicaSet": describe_replicaset, "Namespace": describe_namespace,
-    "ConfigMap": describe_configmap, "Node": describe_node,
+    "ConfigMap": describe_configmap, "Node": describe_node, "ServiceAccount": describe_serviceaccount,
 }
 
 

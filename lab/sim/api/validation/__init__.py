@@ -36,6 +36,7 @@ _CREATE: dict[str, _Create] = {
     "Endpoints": others.validate_endpoints,
     "EndpointSlice": others.validate_endpoint_slice,
     "ConfigMap": others.validate_config_map,
+    "ServiceAccount": others.validate_service_account,
     "Event": others.validate_event,
 }
 

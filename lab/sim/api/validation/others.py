@@ -151,6 +151,11 @@ def validate_config_map(obj: dict[str, Any]) -> list[FieldError]:
     return errs
 
 
+def validate_service_account(obj: dict[str, Any]) -> list[FieldError]:
+    """ValidateServiceAccount: the name is a DNS subdomain (secret names are not checked)."""
+    return m.validate_object_meta(obj.get("metadata") or {}, True, m.name_is_dns_subdomain)
+
+
 def validate_event(obj: dict[str, Any]) -> list[FieldError]:
     """SIMPLIFICATION: only metadata and involvedObject.namespace are checked."""
     errs = m.validate_object_meta(obj.get("metadata") or {}, True, m.name_is_dns_subdomain)
