@@ -11,7 +11,7 @@ from lab.labs.persistence import load_world
 from lab.lessons.models import LessonProgress, StepProgress
 from lab.lessons.progress import start_lesson
 from lab.sim.shell import journal
-from tests.runner_support import runners  # noqa: F401  (fixture)
+from tests.runner_support import clock_control, runners  # noqa: F401  (fixture)
 from tests.test_lab_ws import communicator, new_session_lab, opened, run_line
 from tests.test_lessons_web import staged  # noqa: F401  (fixture)
 from tests.test_live_protocol import connected, live, runner_of_lab
@@ -75,12 +75,57 @@ async def test_step_marks_are_pushed_after_each_command_and_set_up_runs_in_the_r
 
     await run_line(term, "kubectl delete namespace broken")
     done = await page.next(("lesson",))
-    while done["completed"] is None:
-        await run_line(term, "sleep 5")
-        done = await page.next(("lesson",))
     assert marks(done) == [("web", True, True), ("read", None, True), ("fix", True, True)]
     assert done["current"] is None
     assert await recorded() == ["web", "read", "fix"]
+    await page.comm.disconnect()
+    await term.disconnect()
+
+
+CLOCKED = """slug: clocked
+title: {en: Clocked, zh-CN: 计时}
+summary: {en: A Pod comes up., zh-CN: Pod 启动。}
+level: beginner
+profile: minikube
+minutes: 5
+steps:
+  - id: up
+    title: {en: Up, zh-CN: 启动}
+    text: {en: Run it., zh-CN: 运行。}
+    commands: ["kubectl run web --image=nginx"]
+    checks:
+      - object: {kind: Pod, name: web, fields: {status.phase: Running}}
+"""
+
+
+@pytest.fixture
+def clocked(tmp_path, monkeypatch):
+    from lab.lessons import progress as progress_module
+    from lab.sim.lessons import load_lesson
+
+    (tmp_path / "01-clocked").mkdir()
+    (tmp_path / "01-clocked" / "lesson.yaml").write_text(CLOCKED, encoding="utf-8")
+    lesson = load_lesson(tmp_path / "01-clocked")
+    monkeypatch.setattr(progress_module.engine, "get", lambda slug, *a: lesson if slug == "clocked" else None)
+    return lesson
+
+
+async def test_a_step_that_the_clock_completes_is_pushed_with_no_further_command(clocked):
+    key = await new_session_lab(profile="minikube")
+    await follow(clocked)
+    term = communicator(key)
+    await opened(term)
+    page = await connected(live(key))
+    await page.next(("lesson",))
+    await run_line(term, "kubectl run web --image=nginx")
+    assert marks(await page.next(("lesson",))) == [("up", False, False)]   # the image is still being pulled
+    lab_id = await sync_to_async(lambda: Lab.objects.get().pk)()
+    await clock_control(lab_id, "speed", speed=20.0)
+    await clock_control(lab_id, "play")
+    done = await page.next(("lesson",))
+    await clock_control(lab_id, "pause")
+    assert marks(done) == [("up", True, True)] and done["completed"]
+    assert await recorded() == ["up"]
     await page.comm.disconnect()
     await term.disconnect()
 

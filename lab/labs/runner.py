@@ -54,6 +54,8 @@ LIVE = None
 TICK_SECONDS = 0.5
 #: real seconds of play between saves
 SAVE_SECONDS = 5.0
+#: real seconds between lesson evaluations while only the clock moves the lab
+LESSON_TICK_SECONDS = 1.0
 #: the speeds the clock accepts (x real time)
 MIN_SPEED, MAX_SPEED = 0.1, 100.0
 
@@ -133,6 +135,9 @@ class LabRunner:
         self._anchor: tuple[float, float, float] | None = None  # (monotonic, elapsed, speed)
         self.rules = RulesWatch()
         self.saves = 0
+        #: the store revision the lesson was last evaluated at, and the marks last pushed to every page
+        self._lesson_rv = -1
+        self._lesson_pushed: dict | None = None
         self._load()
         self.player = threading.Thread(target=self._play, name=f"lab-{lab.pk}-clock", daemon=True)
 
@@ -198,7 +203,7 @@ class LabRunner:
         return self.playing or bool(self.waiters)
 
     def _play(self) -> None:
-        last_save = time.monotonic()
+        last_save = last_lesson = time.monotonic()
         try:
             with self.cond:
                 while not self.stopping:
@@ -207,6 +212,11 @@ class LabRunner:
                         self.cond.wait(1.0)
                         continue
                     self._play_once()
+                    # Pods come up, rollouts finish as the clock plays: a step may pass with no command.
+                    if (self.world.store.revision != self._lesson_rv
+                            and time.monotonic() - last_lesson >= LESSON_TICK_SECONDS):
+                        self._lesson_update(LIVE, changed_only=True)
+                        last_lesson = time.monotonic()
                     if time.monotonic() - last_save >= SAVE_SECONDS:
                         self._save()
                         last_save = time.monotonic()
@@ -494,19 +504,24 @@ class LabRunner:
             self._lesson_update(channel)
 
     # -- the lesson the lab follows ----------------------------------------------------------
-    def _lesson_update(self, target: str | None) -> None:
+    def _lesson_update(self, target: str | None, *, changed_only: bool = False) -> None:
         """Evaluate the lab's lesson on this World (lock held), record new
         passes, run the next step's set-up here, and push the step marks to
-        `target` (LIVE: every page). Nothing when the lab follows no lesson."""
+        `target` (LIVE: every page; with `changed_only`, only when they differ
+        from the last marks every page got). Nothing when the lab follows no lesson."""
         from lab.lessons.progress import runner_progress
 
+        self._lesson_rv = self.world.store.revision
         try:
             marks = runner_progress(self.lab, self.world, self._save_and_flush)
         except Exception:
             log.exception("lab %s: the lesson could not be evaluated", self.lab.pk)
             return
-        if marks is not None:
-            self.publish(target, {"type": "live.lesson", **marks})
+        if marks is None or (changed_only and marks == self._lesson_pushed):
+            return
+        if target is LIVE:
+            self._lesson_pushed = marks
+        self.publish(target, {"type": "live.lesson", **marks})
 
     def _save_and_flush(self) -> None:
         """After a step's set-up ran in this World: pages see its changes, the lab stores them."""
