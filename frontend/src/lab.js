@@ -39,6 +39,9 @@ function start() {
             lesson: d.lessonUrl, lessonReset: d.lessonResetUrl, lessons: d.lessonsUrl },
   };
   const $ = (id) => document.getElementById(id);
+  // A lab that follows a lesson opens on its Lesson tab: give it room to read
+  // (a width the learner chose by dragging is kept by mountLayout).
+  if (ctx.lesson) root.style.setProperty("--side-w", "340px");
   mountLayout(root, ctx);
   mountTimeControls($("time-controls"), ctx);
   mountTopology($("topology"), ctx);

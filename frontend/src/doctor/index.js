@@ -57,7 +57,9 @@ export class Doctor {
     this.selected = null;
     const d = answer.diagnosis;
     this.element.dataset.state = d ? (d.healthy ? "healthy" : "broken") : "error";
-    this.what.replaceChildren(el("code", "", answer.line ? `$ ${answer.line.replace(/ -o json --lang \w+$/, "")}` : ""));
+    const shown = answer.line ? `$ ${answer.line.replace(/ -o json --lang \w+$/, "")}` : "";
+    this.what.replaceChildren(el("code", "", shown));
+    this.what.title = answer.line || "";
     if (!d) {
       this.body.replaceChildren(el("pre", "doctor-message", answer.message || "labdoctor gave no answer"));
       this.mark([]);
@@ -73,6 +75,8 @@ export class Doctor {
     for (const f of d.findings) list.append(this.finding(f));
     this.body.replaceChildren(head, list);
     this.markAll();
+    // the method's order is kept (DNS, endpoints, kube-proxy ...): bring the first problem into view
+    list.querySelector(".status-fail, .status-warn")?.scrollIntoView({ block: "nearest" });
   }
 
   finding(f) {

@@ -12,7 +12,7 @@
 // "diagram-focus"). "reset lab" POSTs ctx.urls.lessonReset. A lab that
 // follows no lesson shows the lessons (GET ctx.urls.lessons) to start one.
 import "./lesson.css";
-import { renderMarkdown } from "./markdown.js";
+import { renderInline, renderMarkdown } from "./markdown.js";
 import { LANGUAGES, language, pick, setLanguage } from "./lang.js";
 import { call } from "../editor/api.js";
 
@@ -328,7 +328,9 @@ export class LessonPanel {
       const head = el("div", "lesson-card-head");
       head.append(el("strong", "", pick(l.title, this.lang)),
         el("span", "badge", `${l.level} · ${l.profile} · ${l.minutes} ${this.t("minutes")}`));
-      li.append(head, el("p", "muted", pick(l.summary, this.lang)));
+      const summary = el("p", "muted");
+      summary.innerHTML = renderInline(pick(l.summary, this.lang));
+      li.append(head, summary);
       const actions = el("div", "lesson-card-actions");
       for (const lab of l.labs) {
         const a = el("a", "lesson-go", `${this.t("resume")} · ${lab.lab} (${lab.passed}/${l.steps})`);
