@@ -230,3 +230,33 @@ async def test_a_malformed_diagnose_request_is_refused_and_runs_nothing():
     runner = await runner_of_lab()
     assert journal.entries(runner.world) == []
     await page.comm.disconnect()
+
+
+async def test_reset_lab_while_a_runner_holds_it_reloads_the_runners_world(staged):
+    from django.test import Client
+
+    key = await new_session_lab(profile="minikube")
+    await follow(staged)
+    term = communicator(key)
+    await opened(term)
+    page = await connected(live(key))
+    await page.next(("lesson",))
+    await run_line(term, "kubectl create deployment web --image=nginx")
+    assert marks(await page.next(("lesson",)))[0] == ("web", True, True)
+
+    def reset() -> dict:
+        client = Client()
+        client.cookies["sessionid"] = key
+        return client.post("/lab/default/lesson/reset/").json()
+
+    state = await sync_to_async(reset)()
+    assert state["current"] == "web" and not any(s["passed"] for s in state["steps"])
+    fresh = await page.next(("lesson",))   # the runner loaded the fresh cluster and told its pages
+    assert marks(fresh) == [("web", False, False), ("read", None, False), ("fix", False, False)]
+    runner = await runner_of_lab()
+    assert runner.world.store.peek("deployments", "default", "web") is None
+    assert (await page.next(("snapshot", "resumed")))["type"] == "snapshot"   # the page resyncs: a new cluster
+    assert "Deployment/default/web" not in page.objects
+    assert await recorded() == []
+    await page.comm.disconnect()
+    await term.disconnect()
