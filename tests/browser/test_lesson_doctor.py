@@ -192,8 +192,8 @@ def test_diagnose_a_service_whose_selector_matches_nothing(page: Page, lab_serve
     assert errors == []
 
 
-def test_diagnose_a_failed_connection_from_the_packet_path(page: Page, lab_server: str, artifacts: Path):
-    page.add_init_script(EN)
+def test_diagnose_a_failed_connection_from_the_packet_path_in_chinese(page: Page, lab_server: str, artifacts: Path):
+    page.add_init_script("localStorage.setItem('serviceLab.lang', 'zh-CN')")
     open_lab(page, f"{lab_server}/lab/trace/")
     run(page, "kubectl create deployment nginx --image=nginx --replicas=2")
     run(page, "kubectl rollout status deployment/nginx", timeout=60_000)
@@ -206,6 +206,11 @@ def test_diagnose_a_failed_connection_from_the_packet_path(page: Page, lab_serve
     doctor = page.locator("#doctor")
     expect(doctor).to_have_attribute("data-state", "broken", timeout=TIMEOUT)
     expect(doctor.locator(".doctor-what")).to_have_text("$ labdoctor svc/web -n default --from k8s-master")
-    expect(doctor.locator('.finding[data-check="endpoints.selector"] .finding-status')).to_have_text("FAIL")
+    assert doctor.locator(".doctor-what").get_attribute("title").endswith(" -o json --lang zh")
+    expect(doctor.locator(".doctor-verdict")).to_have_text(
+        "发现 2 个问题、0 个警告：service/web 从 k8s-master (node) 无法正常访问。")
+    finding = doctor.locator('.finding[data-check="endpoints.selector"]')
+    expect(finding.locator(".finding-status")).to_have_text("失败")
+    expect(finding.locator(".fix-run")).to_have_text("运行修复")
     assert page.evaluate("() => window.serviceLab.cy.edges('.mark-edge').length") == 2
-    shot(page, artifacts, "doctor-from-trace")
+    shot(page, artifacts, "doctor-from-trace-zh")

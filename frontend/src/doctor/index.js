@@ -12,13 +12,29 @@
 import "./doctor.css";
 import { language } from "../lesson/lang.js";
 
-const LABEL = { pass: "PASS", fail: "FAIL", warn: "WARN", note: "NOTE" };
+/** labdoctor's own words for the statuses and the fix (lab/sim/doctor/render.py WORDS). */
+const WORDS = {
+  en: { pass: "PASS", fail: "FAIL", warn: "WARN", note: "NOTE", fix: "fix", run: "run fix" },
+  zh: { pass: "通过", fail: "失败", warn: "警告", note: "提示", fix: "修复", run: "运行修复" },
+};
 
 function el(tag, className, text) {
   const e = document.createElement(tag);
   if (className) e.className = className;
   if (text !== undefined) e.textContent = text;
   return e;
+}
+
+/** labdoctor's closing line, in its words (lab/sim/doctor/render.py), in the answer's language. */
+export function verdict(d, problems, warnings) {
+  const name = d.service.name;
+  if (d.lang === "zh") {
+    if (problems) return `发现 ${problems} 个问题、${warnings} 个警告：service/${name} 从 ${d.source} 无法正常访问。`;
+    return `没有发现问题${warnings ? `（${warnings} 个警告）` : ""}：service/${name} 从 ${d.source} 可以正常访问。`;
+  }
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  if (problems) return `${plural(problems, "problem")}, ${plural(warnings, "warning")}: service/${name} does not work from ${d.source}.`;
+  return `No problem found${warnings ? ` (${plural(warnings, "warning")})` : ""}: service/${name} works from ${d.source}.`;
 }
 
 export class Doctor {
@@ -67,23 +83,21 @@ export class Doctor {
     }
     const problems = d.findings.filter((f) => f.status === "fail").length;
     const warnings = d.findings.filter((f) => f.status === "warn").length;
-    const head = el("div", `doctor-verdict ${d.healthy ? "ok" : "bad"}`);
-    head.textContent = d.healthy
-      ? `No problem found: service/${d.service.name} works from ${d.source}.`
-      : `${problems} problem${problems === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}: service/${d.service.name} does not work from ${d.source}.`;
+    const head = el("div", `doctor-verdict ${d.healthy ? "ok" : "bad"}`, verdict(d, problems, warnings));
     const list = el("ol", "findings");
-    for (const f of d.findings) list.append(this.finding(f));
+    const words = WORDS[d.lang] || WORDS.en;
+    for (const f of d.findings) list.append(this.finding(f, words));
     this.body.replaceChildren(head, list);
     this.markAll();
     // the method's order is kept (DNS, endpoints, kube-proxy ...): bring the first problem into view
     list.querySelector(".status-fail, .status-warn")?.scrollIntoView({ block: "nearest" });
   }
 
-  finding(f) {
+  finding(f, words) {
     const li = el("li", `finding status-${f.status}`);
     li.dataset.check = f.check;
     const top = el("div", "finding-head");
-    top.append(el("span", `finding-status ${f.status}`, LABEL[f.status] || f.status), el("span", "finding-check", f.check),
+    top.append(el("span", `finding-status ${f.status}`, words[f.status] || f.status), el("span", "finding-check", f.check),
       el("span", "finding-summary", f.summary));
     li.append(top);
     const serious = f.status === "fail" || f.status === "warn";
@@ -96,10 +110,10 @@ export class Doctor {
     }
     if (f.fix && (f.fix.text || f.fix.commands?.length)) {
       const fix = el("div", "finding-fix");
-      fix.append(el("span", "fix-label", "fix"), el("span", "fix-text", f.fix.text || ""));
+      fix.append(el("span", "fix-label", words.fix), el("span", "fix-text", f.fix.text || ""));
       for (const command of f.fix.commands || []) {
         const row = el("div", "fix-command");
-        const run = el("button", "fix-run", "run fix");
+        const run = el("button", "fix-run", words.run);
         run.type = "button";
         run.title = `type it in a terminal on ${this.ctx.defaultHost}`;
         run.addEventListener("click", (e) => {
