@@ -103,6 +103,26 @@ def test_a_lesson_step_passes_live_as_its_commands_are_clicked(page: Page, lab_s
     expect(cards).to_have_count(5)
     expect(cards.first.locator(".lesson-go")).to_have_text("continue · intro (1/14)")
     shot(page, artifacts, "lesson-index")
+
+    # Step 2 by its buttons (the last one on kube-node02, in a terminal of its own): once it passed,
+    # its explanation, and its focus (nginx-pod) glowing on the topology.
+    page.locator("#lesson .lesson-back").click()
+    step = page.locator("#lesson article.lesson-step")
+    expect(step).to_have_attribute("data-step", "reach-pods")
+    page.evaluate("() => { window.commandsDone = 0; window.serviceLab.ctx.live.addEventListener('command', () => window.commandsDone++); }")
+    buttons = step.locator(".lesson-commands .lesson-cmd")
+    assert [b.get_attribute("data-host") for b in buttons.all()] == ["kube-node01", "kube-node01", "kube-node02"]
+    for i in range(3):
+        buttons.nth(i).click()
+        page.wait_for_function("(n) => window.commandsDone > n", arg=i, timeout=TIMEOUT)
+    expect(page.locator('#lesson .lesson-step-item[data-step="reach-pods"]')).to_have_attribute(
+        "data-mark", "passed", timeout=TIMEOUT)
+    expect(step.locator(".lesson-explain .lesson-md")).to_have_text(re.compile(
+        r"^Each request went from a node straight to the Pod's address: no Service is involved yet"))
+    expect(page.locator("#topology")).to_have_attribute("data-focused", "1")
+    assert page.evaluate("() => window.serviceLab.cy.getElementById('Pod/default/nginx-pod').hasClass('focused')")
+    assert page.evaluate("() => [...document.querySelectorAll('#terminals .term-tab, #terminals [role=tab]')].some((t) => t.textContent.includes('kube-node02'))")
+    shot(page, artifacts, "lesson-explain")
     assert errors == []
 
 

@@ -72,6 +72,7 @@ export class LessonPanel {
   t(key) { return UI[this.lang][key]; }
 
   async load() {
+    if (!this.ctx.lesson) return this.showIndex(); // the page knows: no 404 to ask for
     this.element.dataset.state = "loading";
     this.element.replaceChildren(el("p", "muted lesson-pad", this.t("loading")));
     try {
