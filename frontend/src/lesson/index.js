@@ -271,6 +271,8 @@ export class LessonPanel {
       ex.append(md);
       if (step.focus.length) ex.append(button("lesson-focus", this.t("showFocus"), () => this.focus(step.focus)));
       box.append(ex);
+      // the step has just passed as the learner watched: bring what happened into view
+      if (this.justPassed === step.id) requestAnimationFrame(() => ex.scrollIntoView({ block: "nearest", behavior: "smooth" }));
     }
     this.focus(step.passed && step.explain ? step.focus : []);
 
