@@ -3,7 +3,8 @@
 //
 //   ctx = { labName, hosts, defaultHost, live, bus, urls }
 //   live: the lab's live state and actions (LiveLab, frontend/src/live/client.js)
-//   bus:  panel-to-panel messages: select-object, open-file, run-command, focus-node
+//   bus:  panel-to-panel messages: select-object, open-file, run-command, focus-node,
+//         diagnose, diagram-marks, diagram-focus, show-drawer
 //
 // Each panel is `mountX(element, ctx)`.
 import "./lab.css";
@@ -16,6 +17,8 @@ import { mountInspector } from "./diagram/inspector.js";
 import { mountEvents } from "./diagram/events.js";
 import { mountTimeControls } from "./diagram/timecontrols.js";
 import { mountLayout } from "./diagram/panes.js";
+import { mountLesson } from "./lesson/index.js";
+import { mountDoctor } from "./doctor/index.js";
 import { LiveLab } from "./live/client.js";
 import * as graph from "./diagram/graph.js";
 
@@ -31,9 +34,14 @@ function start() {
     defaultHost: d.defaultHost,
     live,
     bus,
-    urls: { terminal: d.wsTerminal, live: d.wsLive, inspect: d.inspectUrl, objects: d.objectsUrl },
+    lesson: d.lesson || "",
+    urls: { terminal: d.wsTerminal, live: d.wsLive, inspect: d.inspectUrl, objects: d.objectsUrl,
+            lesson: d.lessonUrl, lessonReset: d.lessonResetUrl, lessons: d.lessonsUrl },
   };
   const $ = (id) => document.getElementById(id);
+  // A lab that follows a lesson opens on its Lesson tab: give it room to read
+  // (a width the learner chose by dragging is kept by mountLayout).
+  if (ctx.lesson) root.style.setProperty("--side-w", "340px");
   mountLayout(root, ctx);
   mountTimeControls($("time-controls"), ctx);
   mountTopology($("topology"), ctx);
@@ -43,6 +51,8 @@ function start() {
   mountInspector($("inspector"), ctx);
   mountTerminals($("terminals"), ctx);
   mountFiles($("files"), ctx);
+  mountLesson($("lesson"), ctx);
+  mountDoctor($("doctor"), ctx);
   // added to, not replaced: the terminals put their own (getter) properties there
   window.serviceLab = Object.assign(window.serviceLab || {}, { ctx, graph, cy: ctx.topology?.cy });
 }

@@ -198,6 +198,11 @@ class Hub:
         elif kind == "runner.request":
             runner.submit(Command(id=message["id"], reply_to=None, terminal="page", host=message["host"],
                                   line=message["line"], action=(message["reply_to"], message["host"], "request")))
+        elif kind == "runner.diagnose":
+            runner.submit(Command(id=message["id"], reply_to=None, terminal="page", host=None, line="",
+                                  diagnose=(message["reply_to"], message["request"])))
+        elif kind == "runner.reload":
+            await thread(runner.reload_stored, thread_sensitive=False)()
         elif kind == "runner.presence":
             hosted.presence[message["process"]] = (int(message.get("count", 0)), time.monotonic())
 

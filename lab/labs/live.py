@@ -24,12 +24,31 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from lab.labs import broadcast
 from lab.labs.consumers import CLOSE_NO_LAB
+from lab.labs.diagnose import LANGS
 from lab.labs.hub import hub
 from lab.labs.ownership import lab_for_scope
 from lab.labs.runner import MAX_SPEED, MIN_SPEED
 
 #: seconds before an unanswered snapshot request is sent again
 RESEND_SECONDS = 2.0
+
+
+def diagnose_request(content: dict) -> dict | str:
+    """The part of a `diagnose` message the runner needs, or what is wrong with it."""
+    lang = content.get("lang", "en")
+    if lang not in LANGS:
+        return f"diagnose \"lang\" must be one of {', '.join(LANGS)}"
+    trace = content.get("trace")
+    if trace is not None:
+        if not isinstance(trace, dict) or not isinstance(trace.get("target"), str) \
+                or not isinstance(trace.get("source"), str):
+            return "diagnose \"trace\" must be a trace with its \"source\" and \"target\""
+        return {"trace": {"target": trace["target"], "source": trace["source"]}, "lang": lang}
+    name, namespace, source = content.get("name"), content.get("namespace", "default"), content.get("from")
+    if not isinstance(name, str) or not name or not isinstance(namespace, str) or not namespace \
+            or (source is not None and (not isinstance(source, str) or not source)):
+        return "diagnose needs a Service \"name\" (and optionally \"namespace\", \"from\") or a \"trace\""
+    return {"namespace": namespace, "name": name, "from": source, "lang": lang}
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -139,6 +158,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "action", **{k: message[k] for k in
                                                    ("id", "node", "action", "status", "output")}})
 
+    async def live_lesson(self, message: dict) -> None:
+        await self.send_json({"type": "lesson", **{k: message[k] for k in
+                                                   ("lesson", "steps", "current", "completed")}})
+
+    async def live_diagnosis(self, message: dict) -> None:
+        await self.send_json({"type": "diagnosis", **{k: message[k] for k in
+                                                      ("id", "status", "line", "service", "source",
+                                                       "diagnosis", "message")}})
+
     async def live_error(self, message: dict) -> None:
         await self.send_json({"type": "error", "code": message["code"], "message": message["message"]})
 
@@ -149,7 +177,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         kind = content.get("type") if isinstance(content, dict) else None
         handler = {"play": self.on_clock, "pause": self.on_clock, "step": self.on_clock, "speed": self.on_speed,
                    "node": self.on_node, "watch-rules": self.on_watch_rules, "request": self.on_request,
-                   "resync": self.on_resync}.get(kind)
+                   "diagnose": self.on_diagnose, "resync": self.on_resync}.get(kind)
         if handler is None:
             await self.bad(f"unknown message type {kind!r}")
             return
@@ -193,6 +221,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.to_runner({"type": "runner.request", "id": content.get("id") or uuid.uuid4().hex,
                               "reply_to": self.channel_name, "host": host, "url": url,
                               "line": f"curl -s {shlex.quote(url)}"})
+
+    async def on_diagnose(self, content: dict) -> None:
+        """labdoctor for a Service (namespace, name, from) or for a Trace the page shows (trace)."""
+        request = diagnose_request(content)
+        if isinstance(request, str):
+            await self.bad(request)
+            return
+        await self.to_runner({"type": "runner.diagnose", "id": content.get("id") or uuid.uuid4().hex,
+                              "reply_to": self.channel_name, "request": request})
 
     async def on_resync(self, content: dict) -> None:
         self.resync(None, None)

@@ -15,7 +15,13 @@ The process that holds a lab's lease (lab.labs.lease) hosts its runner
   clock tick, connection trace and rules change, through `publish`;
 - saves the World after each command and every few seconds of play
   (save_world with the revision guard); when someone else saved the lab
-  (labsh, another process), it reloads it.
+  (labsh, another process), it reloads it;
+- after each command and file save, evaluates the lab's lesson on its
+  World (lab.lessons.progress.runner_progress: passed steps recorded, the
+  next step's set-up run here) and pushes the step marks, once the
+  command's result is on its way;
+- runs the page's "diagnose" requests as labdoctor commands
+  (lab.labs.diagnose) and answers them with the diagnosis.
 
 `publish(target, message)` is called with the lock held and must not block:
 target is a channel name (one terminal or live socket) or LIVE (every live
@@ -48,6 +54,8 @@ LIVE = None
 TICK_SECONDS = 0.5
 #: real seconds of play between saves
 SAVE_SECONDS = 5.0
+#: real seconds between lesson evaluations while only the clock moves the lab
+LESSON_TICK_SECONDS = 1.0
 #: the speeds the clock accepts (x real time)
 MIN_SPEED, MAX_SPEED = 0.1, 100.0
 
@@ -91,6 +99,10 @@ class Command:
     action: tuple[str, str, str] | None = None
     #: the page's editor for `kubectl edit` (lab.labs.edits.PageEditor)
     editor: Any = None
+    #: a page's diagnose request: (reply channel, the live socket's message)
+    diagnose: tuple[str, dict] | None = None
+    #: what that request resolved to (lab.labs.diagnose.DiagnoseLine)
+    resolved: Any = None
 
 
 def clock_text(world: Any) -> str:
@@ -123,6 +135,9 @@ class LabRunner:
         self._anchor: tuple[float, float, float] | None = None  # (monotonic, elapsed, speed)
         self.rules = RulesWatch()
         self.saves = 0
+        #: the store revision the lesson was last evaluated at, and the marks last pushed to every page
+        self._lesson_rv = -1
+        self._lesson_pushed: dict | None = None
         self._load()
         self.player = threading.Thread(target=self._play, name=f"lab-{lab.pk}-clock", daemon=True)
 
@@ -188,7 +203,7 @@ class LabRunner:
         return self.playing or bool(self.waiters)
 
     def _play(self) -> None:
-        last_save = time.monotonic()
+        last_save = last_lesson = time.monotonic()
         try:
             with self.cond:
                 while not self.stopping:
@@ -197,6 +212,11 @@ class LabRunner:
                         self.cond.wait(1.0)
                         continue
                     self._play_once()
+                    # Pods come up, rollouts finish as the clock plays: a step may pass with no command.
+                    if (self.world.store.revision != self._lesson_rv
+                            and time.monotonic() - last_lesson >= LESSON_TICK_SECONDS):
+                        self._lesson_update(LIVE, changed_only=True)
+                        last_lesson = time.monotonic()
                     if time.monotonic() - last_save >= SAVE_SECONDS:
                         self._save()
                         last_save = time.monotonic()
@@ -309,6 +329,8 @@ class LabRunner:
             if reply.get("ok"):
                 self._save()
             self.publish(reply_to, {"type": "files.written", **reply})
+            if reply.get("ok"):
+                self._lesson_update(LIVE)
 
     def edit_answer(self, command_id: str, edit: str, text: str | None) -> None:
         """The browser saved (text) or cancelled (None) the file `kubectl edit` opened."""
@@ -332,6 +354,8 @@ class LabRunner:
                     self._local.command = None
                     self.commands.pop(cmd.id, None)
                 self._send_outcome(cmd)
+                if not (cmd.outcome or {}).get("skipped"):
+                    self._lesson_update(LIVE)
         finally:
             cmd.done.set()
             connection.close()
@@ -342,6 +366,13 @@ class LabRunner:
         world = self.world
         if cmd.action is not None and cmd.action[2] in ("start", "stop"):
             return self._power(cmd.action[1], cmd.action[2] == "start")
+        if cmd.diagnose is not None:
+            from lab.labs.diagnose import resolve
+
+            resolved = resolve(world, cmd.diagnose[1])
+            if isinstance(resolved, str):  # nothing to run: answered at once
+                return {"status": 1, "clock": clock_text(world), "output": resolved, "skipped": True}
+            cmd.resolved, cmd.host, cmd.line = resolved, resolved.host, resolved.line
         name = cmd.host or world.default_host
         if name not in world.hosts:
             return {"status": 1, "clock": clock_text(world), "output": f"the lab has no host {name!r}\n"}
@@ -396,6 +427,14 @@ class LabRunner:
 
     def _send_outcome(self, cmd: Command) -> None:
         outcome = cmd.outcome or {}
+        if cmd.diagnose is not None:
+            from lab.labs.diagnose import answer
+
+            reply = answer(outcome.get("status", 1),
+                           outcome.get("output", "the simulator failed on this diagnosis\n"), cmd.resolved)
+            self.publish(cmd.diagnose[0], {"type": "live.diagnosis", "id": cmd.id, **reply})
+            if "error" in outcome or outcome.get("skipped"):
+                return
         if cmd.reply_to is not None:
             self.publish(cmd.reply_to, {"type": "runner.result", "id": cmd.id, **outcome})
         if cmd.action is not None:
@@ -462,6 +501,39 @@ class LabRunner:
                 kind = "live.snapshot"
             self.publish(channel, {"type": kind, "to": self.published_rv, "runner": self.id, "text": text})
             self.publish(channel, {"type": "live.clock", **self.clock_state()})
+            self._lesson_update(channel)
+
+    # -- the lesson the lab follows ----------------------------------------------------------
+    def _lesson_update(self, target: str | None, *, changed_only: bool = False) -> None:
+        """Evaluate the lab's lesson on this World (lock held), record new
+        passes, run the next step's set-up here, and push the step marks to
+        `target` (LIVE: every page; with `changed_only`, only when they differ
+        from the last marks every page got). Nothing when the lab follows no lesson."""
+        from lab.lessons.progress import runner_progress
+
+        self._lesson_rv = self.world.store.revision
+        try:
+            marks = runner_progress(self.lab, self.world, self._save_and_flush)
+        except Exception:
+            log.exception("lab %s: the lesson could not be evaluated", self.lab.pk)
+            return
+        if marks is None or (changed_only and marks == self._lesson_pushed):
+            return
+        if target is LIVE:
+            self._lesson_pushed = marks
+        self.publish(target, {"type": "live.lesson", **marks})
+
+    def _save_and_flush(self) -> None:
+        """After a step's set-up ran in this World: pages see its changes, the lab stores them."""
+        self._flush(None)
+        self._save()
+
+    def reload_stored(self) -> None:
+        """Someone replaced the stored lab on purpose (the lesson's "reset
+        lab"): load it, pages resync, the lesson's marks start over."""
+        with self.cond:
+            self._reload()
+            self._lesson_update(LIVE)
 
     def watch_rules(self, channel: str, node: str | None) -> None:
         with self.cond:

@@ -6,12 +6,13 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from lab.labs.models import Lab
 from lab.labs.ownership import lab_for_request
 from lab.labs.persistence import DEFAULT_PROFILE, load_world
-from lab.lessons.progress import LessonMismatch, lesson_for, start_lesson
+from lab.lessons.progress import LessonMismatch, lesson_for, lesson_of, start_lesson
 from lab.sim.profiles import available_profiles
 
 DEFAULT_LAB = "default"
@@ -36,6 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@ensure_csrf_cookie
 def lab_page(request: HttpRequest, name: str = DEFAULT_LAB) -> HttpResponse:
     """/lab/ and /lab/<name>/: the visitor's own lab (lab.labs.ownership) with a
     terminal on its control plane. `?profile=` picks the cluster of a lab not
@@ -54,8 +56,10 @@ def lab_page(request: HttpRequest, name: str = DEFAULT_LAB) -> HttpResponse:
         except LessonMismatch as e:
             return HttpResponse(f"{e}\n", status=409, content_type="text/plain; charset=utf-8")
     world = load_world(lab)
+    followed = lesson_of(lab)
     return render(request, "labs/lab.html", {
         "lab": lab,
+        "lesson": followed[1].slug if followed else "",
         "hosts": list(world.hosts),
         "host": world.default_host,
         "clock": world.clock.now.strftime("%Y-%m-%dT%H:%M:%SZ"),

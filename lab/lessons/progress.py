@@ -4,12 +4,16 @@
     update_progress(lab, world)        evaluate the checks after a command; record new passes
     lesson_state(lab, world)           what GET /lab/<name>/lesson/ returns
 
-The terminal path calls `update_progress(lab, world)` with the world it
-just saved after each command, and pushes the result to the page.
+The lab's runner (lab.labs.runner), which holds the World in memory while
+someone watches the lab, calls `runner_progress(lab, world, save)` after
+every command and file save: the checks are evaluated on its World, a
+step's hidden set-up runs in that World (and `save` stores it), and the
+step marks it returns are pushed to the page. Without a runner (labsh, the
+HTTP views when nobody watches) set-up runs in the stored lab.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -128,30 +132,59 @@ def _to_prepare(lesson: Lesson, done: set[str]) -> list[Any]:
     return out
 
 
-def _advance(lab: Lab, progress: LessonProgress, lesson: Lesson, world: Any) -> tuple[Any, list[StepStatus], set[str]]:
+#: runs the given steps' set-up somewhere; returns the world as it is afterwards
+SetUp = Callable[[Lesson, list[Any], Any], Any]
+
+
+def setup_in_stored_lab(lab: Lab) -> SetUp:
+    """Set-up in the stored lab: load it, run the lines, save under the
+    revision guard (retried when a command saved the lab meanwhile)."""
+
+    def run(lesson: Lesson, todo: list[Any], world: Any) -> Any:
+        for attempt in range(SETUP_RETRIES + 1):
+            try:
+                with transaction.atomic():
+                    world = load_world(lab)
+                    for step in todo:
+                        play.prepare_step(world, lesson, step.id)
+                    save_world(lab, world, expected_revision=lab.revision)
+                return world
+            except LabConflict:  # a command saved the lab meanwhile: set up on its state
+                if attempt == SETUP_RETRIES:
+                    raise
+        return world
+
+    return run
+
+
+def setup_in_world(save: Callable[[], Any]) -> SetUp:
+    """Set-up in the World a runner holds: the lines run there, then `save` stores it."""
+
+    def run(lesson: Lesson, todo: list[Any], world: Any) -> Any:
+        for step in todo:
+            play.prepare_step(world, lesson, step.id)
+        save()
+        return world
+
+    return run
+
+
+def _advance(progress: LessonProgress, lesson: Lesson, world: Any,
+             setup: SetUp | None) -> tuple[Any, list[StepStatus], set[str]]:
     """Evaluate, record new passes, and prepare the step the learner works on
-    next (its hidden set-up runs in the stored lab, which is saved). Returns
-    the world as it is now, the statuses and the passed step ids."""
+    next (its hidden set-up runs through `setup`; None: not now, a runner
+    holds the lab and prepares it after its next command). Returns the
+    world as it is now, the statuses and the passed step ids."""
     while True:
         statuses = engine.evaluate(world, lesson)
         done = _record(progress, lesson, statuses, world.clock.now)
         todo = [s for s in _to_prepare(lesson, done) if s.id not in progress.prepared]
-        if not todo:
+        if not todo or setup is None:
             return world, statuses, done
-        for attempt in range(SETUP_RETRIES + 1):
-            try:
-                with transaction.atomic():
-                    if any(s.setup for s in todo):
-                        world = load_world(lab)
-                        for step in todo:
-                            play.prepare_step(world, lesson, step.id)
-                        save_world(lab, world, expected_revision=lab.revision)
-                    progress.prepared = [*progress.prepared, *(s.id for s in todo)]
-                    progress.save(update_fields=["prepared"])
-                break
-            except LabConflict:  # a command saved the lab meanwhile: set up on its state
-                if attempt == SETUP_RETRIES:
-                    raise
+        if any(s.setup for s in todo):
+            world = setup(lesson, todo, world)
+        progress.prepared = [*progress.prepared, *(s.id for s in todo)]
+        progress.save(update_fields=["prepared"])
 
 
 def update_progress(lab: Lab, world: Any = None) -> list[StepStatus] | None:
@@ -166,7 +199,43 @@ def update_progress(lab: Lab, world: Any = None) -> list[StepStatus] | None:
         return None
     progress, lesson = found
     world = world if world is not None else load_world(lab)
-    return _advance(lab, progress, lesson, world)[1]
+    return _advance(progress, lesson, world, setup_in_stored_lab(lab))[1]
+
+
+def runner_progress(lab: Lab, world: Any, save: Callable[[], Any]) -> dict[str, Any] | None:
+    """The runner's path: evaluate on its in-memory `world`, record new
+    passes, run the next step's set-up in that World (then `save()`), and
+    return the step marks the live socket pushes (`lesson_marks`). None:
+    the lab follows no lesson."""
+    found = lesson_of(lab)
+    if found is None:
+        return None
+    progress, lesson = found
+    world, statuses, done = _advance(progress, lesson, world, setup_in_world(save))
+    return lesson_marks(progress, lesson, statuses, done)
+
+
+def lesson_marks(progress: LessonProgress, lesson: Lesson, statuses: list[StepStatus],
+                 done: set[str]) -> dict[str, Any]:
+    """Each step's live checks and recorded pass: what changes as the learner
+    works (the texts stay in GET /lab/<name>/lesson/)."""
+    by_step = {s.step: s for s in statuses}
+    when = {p.step: p for p in progress.steps.all()}
+    steps = []
+    for step in lesson.steps:
+        status = by_step[step.id]
+        record = when.get(step.id)
+        steps.append({
+            "id": step.id,
+            "checks": [c.to_dict() for c in status.checks],
+            "live": status.passed,
+            "passed": step.id in done,
+            "passedAt": record.passed.isoformat() if record else None,
+            "labTime": record.lab_time.strftime("%Y-%m-%dT%H:%M:%SZ") if record else None,
+        })
+    current = next((s["id"] for s in steps if not s["passed"]), None)
+    return {"lesson": lesson.slug, "steps": steps, "current": current,
+            "completed": progress.completed.isoformat() if progress.completed else None}
 
 
 def _text(cmds: Any, lesson: Lesson) -> list[dict[str, Any]]:
@@ -178,31 +247,26 @@ def lesson_summary(lesson: Lesson) -> dict[str, Any]:
             "profile": lesson.profile, "minutes": lesson.minutes, "host": lesson.host, "steps": len(lesson.steps)}
 
 
-def lesson_state(lab: Lab, world: Any = None) -> dict[str, Any] | None:
+def lesson_state(lab: Lab, world: Any = None, *, prepare: bool = True) -> dict[str, Any] | None:
     """The lesson panel's data: the lesson, every step with its texts in both
     languages, commands, hints, explanation, solution, live check results and
-    whether (and when) it passed; `current` is the first step not passed."""
+    whether (and when) it passed; `current` is the first step not passed.
+    `prepare=False` leaves the next step's set-up to the runner that holds
+    the lab (it must not run in the stored lab behind the runner's back)."""
     found = lesson_of(lab)
     if found is None:
         return None
     progress, lesson = found
     world = world if world is not None else load_world(lab)
-    world, evaluated, done = _advance(lab, progress, lesson, world)
-    statuses = {s.step: s for s in evaluated}
-    when = {p.step: p for p in progress.steps.all()}
+    world, evaluated, done = _advance(progress, lesson, world, setup_in_stored_lab(lab) if prepare else None)
+    marks = {m["id"]: m for m in lesson_marks(progress, lesson, evaluated, done)["steps"]}
     steps = []
     for step in lesson.steps:
-        status = statuses[step.id]
-        record = when.get(step.id)
         steps.append({
             "id": step.id, "title": step.title, "text": step.text,
             "commands": _text(step.commands, lesson), "hints": list(step.hints), "explain": step.explain,
             "focus": list(step.focus), "solution": _text(step.solution, lesson),
-            "checks": [c.to_dict() for c in status.checks],
-            "live": status.passed,
-            "passed": step.id in done,
-            "passedAt": record.passed.isoformat() if record else None,
-            "labTime": record.lab_time.strftime("%Y-%m-%dT%H:%M:%SZ") if record else None,
+            **{k: v for k, v in marks[step.id].items() if k != "id"},
         })
     current = next((s["id"] for s in steps if not s["passed"]), None)
     return {"lab": lab.name, "lesson": lesson_summary(lesson), "steps": steps, "current": current,

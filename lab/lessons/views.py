@@ -6,9 +6,12 @@
 """
 from __future__ import annotations
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
+from lab.labs import broadcast, lease
 from lab.labs.models import Lab
 from lab.labs.ownership import owned_labs
 from lab.sim import lessons as engine
@@ -54,7 +57,9 @@ def lesson_index(request: HttpRequest) -> JsonResponse:
 @require_GET
 def lab_lesson(request: HttpRequest, name: str) -> JsonResponse:
     lab = _lab(request, name)
-    state = lesson_state(lab)
+    # While a runner holds the lab its World is the live one: the next
+    # step's set-up runs there (after its next command), not in the stored lab.
+    state = lesson_state(lab, prepare=lease.holder_of(lab.pk) is None)
     if state is None:
         raise Http404(f"lab {name!r} follows no lesson (open /lab/{name}/?lesson=SLUG)")
     return JsonResponse(with_hints(lab, state))
@@ -67,4 +72,7 @@ def reset_lesson(request: HttpRequest, name: str) -> JsonResponse:
     if found is None:
         raise Http404(f"lab {name!r} follows no lesson")
     restart_lesson(lab, found[1])
+    if lease.holder_of(lab.pk) is not None:
+        # the runner's World is the old cluster: it loads the fresh one and tells its pages
+        async_to_sync(get_channel_layer().group_send)(broadcast.runner_group(lab.pk), {"type": "runner.reload"})
     return JsonResponse(with_hints(lab, lesson_state(lab)))

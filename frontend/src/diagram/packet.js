@@ -4,7 +4,8 @@
 // step by step in #packet-steps: the DNS lookup, each host and netfilter
 // hook, the rules that matched with their text, DNAT/SNAT, conntrack, the
 // overlay hop, the result and the reply. Many requests to one address (a
-// curl loop) add up to the spread over its endpoints.
+// curl loop) add up to the spread over its endpoints. A failed connection
+// has a "diagnose" button (bus "diagnose" {trace} -> the doctor panel).
 import { EXTERNAL_ID } from "./graph.js";
 
 const HOP_MS = 420;
@@ -190,7 +191,17 @@ export function mountPacketPath(element, ctx) {
     }
     block.append(ol);
     const outcome = (RESULTS[trace.result] || trace.result) + (trace.server ? `: ${trace.server}, client seen as ${trace.seen_from}` : "");
-    block.append(el("div", `trace-result ${trace.result === "connected" ? "ok" : "bad"}`, `result: ${outcome}`));
+    const result = el("div", `trace-result ${trace.result === "connected" ? "ok" : "bad"}`, `result: ${outcome}`);
+    if (trace.result !== "connected" && !dns) {
+      // the doctor finds the Service this connection dialled and diagnoses it from its source
+      const button = el("button", "trace-diagnose", "diagnose");
+      button.type = "button";
+      button.title = "why did this fail? labdoctor on the Service it dialled, from where it started";
+      button.addEventListener("click", () => ctx.bus.dispatchEvent(new CustomEvent("diagnose", {
+        detail: { trace: { source: trace.source, target: trace.target } } })));
+      result.append(" ", button);
+    }
+    block.append(result);
     for (const r of trace.reply || []) block.append(el("div", "trace-reply", `reply: ${r}`));
     block.append(el("div", "muted", `rules evaluated: ${trace.rules_evaluated}`));
     return block;

@@ -8,11 +8,17 @@
 //
 // A click selects an object (bus "select-object" -> the inspector); a
 // Node, Service or Pod also gets an action menu (node actions, send a
-// request), which goes to ctx.live.
+// request), which goes to ctx.live; a Service's menu also has "diagnose"
+// (bus "diagnose" -> the doctor panel). Marks from other panels (the
+// doctor's findings, a lesson's focus) are marks.js's.
 import cytoscape from "cytoscape";
 import { buildGraph, parseKey } from "./graph.js";
 import { COMPACT_AFTER, SlotLayout } from "./layout.js";
 import { STYLE } from "./style.js";
+import { MARK_CLASSES, mountMarks } from "./marks.js";
+
+/** Classes a redraw keeps: the packet path's and the marks'. */
+const KEPT = ["on-path", "hits", ...MARK_CLASSES];
 
 const FADE_MS = 350;
 const MOVE_MS = 300;
@@ -124,7 +130,7 @@ export class Topology {
     const wanted = new Map([...graph.nodes, ...graph.edges].map((el) => [el.data.id, el]));
     const entering = [];
     cy.batch(() => {
-      cy.elements().not(".packet, .path, .leaving").forEach((el) => {
+      cy.elements().not(".packet, .path, .leaving, .mark-edge").forEach((el) => {
         if (el.removed()) return;
         const def = wanted.get(el.id());
         if (!def) {
@@ -146,8 +152,8 @@ export class Topology {
         if (el.nonempty() && !el.hasClass("leaving")) {
           const changed = Object.entries(def.data).some(([k, v]) => el.data(k) !== v);
           if (changed) el.data(def.data);
-          if (el.classes().filter((c) => !["entering", "on-path", "hits"].includes(c)).sort().join(" ") !== def.classes.split(" ").sort().join(" ")) {
-            const keep = el.classes().filter((c) => ["on-path", "hits"].includes(c));
+          if (el.classes().filter((c) => !["entering", ...KEPT].includes(c)).sort().join(" ") !== def.classes.split(" ").sort().join(" ")) {
+            const keep = el.classes().filter((c) => KEPT.includes(c));
             el.classes([...def.classes.split(" "), ...keep].join(" "));
           }
           const p = positions.get(def.data.id);
@@ -210,6 +216,10 @@ export class Topology {
       }
       const lb = d.externalIP && !d.externalIP.startsWith("<") ? d.externalIP.split(",")[0] : "";
       if (lb) actions.push([`request ${lb}:${svcPort} from external`, () => live.sendRequest("external", `http://${lb}:${svcPort}/`)]);
+      const { namespace } = parseKey(node.id());
+      const diagnose = (from) => this.ctx.bus.dispatchEvent(new CustomEvent("diagnose", { detail: { namespace, name, from } }));
+      actions.push([`diagnose from ${this.ctx.defaultHost}`, () => diagnose(this.ctx.defaultHost)]);
+      if (nodePort || lb) actions.push(["diagnose from external", () => diagnose("external")]);
     } else if (kind === "Pod") {
       const ip = node.data("ip");
       if (ip) actions.push([`request ${ip} from ${this.ctx.defaultHost}`, () => live.sendRequest(this.ctx.defaultHost, `http://${ip}/`)]);
@@ -235,5 +245,6 @@ export class Topology {
 export function mountTopology(element, ctx) {
   const topology = new Topology(element, ctx);
   ctx.topology = topology;
+  topology.marks = mountMarks(topology, ctx);
   return topology;
 }

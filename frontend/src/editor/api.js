@@ -6,7 +6,7 @@ function csrfToken() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
-async function call(url, options = {}) {
+export async function call(url, options = {}) {
   const response = await fetch(url, {
     credentials: "same-origin",
     ...options,

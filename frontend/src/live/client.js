@@ -5,9 +5,11 @@
 //   resourceVersion  of the last update applied
 //   clock            {now, playing, speed}
 //   events: "snapshot" {objects}, "change" {type, key, object, old}, "clock",
-//           "trace", "rules", "command", "action", "error", "status" (connecting | live | offline)
+//           "trace", "rules", "command", "action", "error", "status" (connecting | live | offline),
+//           "lesson" (the lesson's step marks, after every command), "diagnosis"
+//   lesson           the last "lesson" marks (null until one came)
 //   play(), pause(), setSpeed(n), stepEvent(), nodeAction(node, action),
-//   watchRules(node), sendRequest(fromHost, url)
+//   watchRules(node), sendRequest(fromHost, url), diagnose(request)
 //
 // After a lost connection it reconnects (waiting longer each time, up to a
 // few seconds) and resumes from its resourceVersion: the server sends the
@@ -33,6 +35,7 @@ export class LiveLab extends EventTarget {
     this.clock = { now: "", playing: false, speed: 1 };
     this.status = "connecting";
     this.rulesNode = null;
+    this.lesson = null;
     this.queue = []; // messages sent while offline go out on reconnect
     this.pending = new Map(); // action id -> resolve
     this.retryMs = RETRY_MIN_MS;
@@ -122,6 +125,13 @@ export class LiveLab extends EventTarget {
         if (detail.node === this.rulesNode) this.emit("rules", detail);
         break;
       }
+      case "lesson": {
+        const { type, ...detail } = message;
+        this.lesson = detail;
+        this.emit("lesson", detail);
+        break;
+      }
+      case "diagnosis":
       case "action": {
         const { type, ...detail } = message;
         const resolve = this.pending.get(detail.id);
@@ -129,7 +139,7 @@ export class LiveLab extends EventTarget {
           this.pending.delete(detail.id);
           resolve(detail);
         }
-        this.emit("action", detail);
+        this.emit(type, detail);
         break;
       }
       default:
@@ -180,6 +190,12 @@ export class LiveLab extends EventTarget {
   /** `curl -s url` on fromHost; its trace comes as "trace"; resolves with its output. */
   sendRequest(fromHost, url) {
     return this.request({ type: "request", from: fromHost, url });
+  }
+
+  /** labdoctor through the runner: {namespace, name, from?, lang} or {trace, lang};
+   * resolves with the "diagnosis" answer {status, line, service, source, diagnosis, message}. */
+  diagnose(request) {
+    return this.request({ type: "diagnose", ...request });
   }
 
   request(message) {
