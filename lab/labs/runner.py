@@ -356,6 +356,7 @@ class LabRunner:
                 self._send_outcome(cmd)
                 if not (cmd.outcome or {}).get("skipped"):
                     self._lesson_update(LIVE)
+                    self._announce(cmd)
         finally:
             cmd.done.set()
             connection.close()
@@ -522,6 +523,22 @@ class LabRunner:
         if target is LIVE:
             self._lesson_pushed = marks
         self.publish(target, {"type": "live.lesson", **marks})
+
+    def _announce(self, cmd: Command) -> None:
+        """lab.labs.signals.command_finished for a command this World kept
+        (lock held; lesson progress is already recorded by _lesson_update):
+        the classroom dashboards hear of it as of a labsh command."""
+        from lab.labs.models import Lab
+        from lab.labs.signals import command_finished
+
+        outcome = cmd.outcome or {}
+        if "error" in outcome or not outcome.get("kept", True) or cmd.line is None:
+            return
+        try:
+            command_finished.send(sender=Lab, lab=self.lab, world=self.world, line=cmd.line,
+                                  status=outcome.get("status", 0), progress_recorded=True)
+        except Exception:
+            log.exception("lab %s: a command_finished receiver failed", self.lab.pk)
 
     def _save_and_flush(self) -> None:
         """After a step's set-up ran in this World: pages see its changes, the lab stores them."""
