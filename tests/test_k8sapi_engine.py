@@ -131,7 +131,8 @@ def test_aggregated_discovery_lists_only_the_lab_kinds():
     core = discovery.aggregated(True)
     assert (core["kind"], core["apiVersion"]) == ("APIGroupDiscoveryList", "apidiscovery.k8s.io/v2")
     resources = {r["resource"]: r for r in core["items"][0]["versions"][0]["resources"]}
-    assert sorted(resources) == ["configmaps", "endpoints", "events", "namespaces", "nodes", "pods", "services"]
+    assert sorted(resources) == ["configmaps", "endpoints", "events", "namespaces", "nodes", "pods", "serviceaccounts",
+                                 "services"]
     assert resources["pods"]["shortNames"] == ["po"] and resources["pods"]["categories"] == ["all"]
     assert [s["subresource"] for s in resources["pods"]["subresources"]] == ["exec", "log", "status"]
     groups = discovery.aggregated(False)

@@ -108,8 +108,10 @@ async def test_snapshot_then_diffs_add_up_to_the_objects_the_lab_stores():
 
     assert output(await run_line(term, "kubectl create namespace dev")) == [("out", "namespace/dev created\n")]
     message = await page.next(("watch",))
+    # the namespace, then what its controllers put in it (root-ca-cert-publisher, serviceaccount)
     assert [(e["type"], e["object"]["kind"], e["object"]["metadata"]["name"]) for e in message["events"]] == [
-        ("ADDED", "Namespace", "dev")]
+        ("ADDED", "Namespace", "dev"), ("ADDED", "ConfigMap", "kube-root-ca.crt"),
+        ("ADDED", "ServiceAccount", "default")]
     assert int(message["events"][0]["resourceVersion"]) > int(snapshot_rv)
     finished = await page.next(("command",))
     assert finished == {"type": "command", "host": "k8s-master", "line": "kubectl create namespace dev",
@@ -198,7 +200,7 @@ async def test_an_update_already_sent_is_not_sent_again_and_a_gap_brings_a_resyn
                                                 "runner": runner.id, "text": '{"type": "watch", "bogus": 1}'})
     await run_line(term, "kubectl create namespace one")
     message = await page.next(("watch",))
-    assert [e["object"]["metadata"]["name"] for e in message["events"]] == ["one"]
+    assert [e["object"]["metadata"]["name"] for e in message["events"]] == ["one", "kube-root-ca.crt", "default"]
     # A message that skips versions: the page is resynced instead of being sent a hole.
     await layer.group_send(live_group(lab_id), {"type": "live.watch", "from": int(page.rv) + 5,
                                                 "to": int(page.rv) + 6, "runner": runner.id,
