@@ -36,7 +36,7 @@ def type_line(page: Page, line: str) -> None:
 def test_a_new_visitor_gets_a_lab_with_a_terminal(page: Page, lab_server, screenshot_dir):
     page.goto(f"{lab_server}/lab/")
     expect(page.locator(".lab-name")).to_have_text("default")
-    expect(page.locator(".badge")).to_have_text("kubeadm")
+    expect(page.locator(".lab-id .badge")).to_have_text("kubeadm")
     expect(page.locator("#clock")).to_have_text("Dec 1 2026  09:00:00 UTC")
     wait_for_text(page, "[root@k8s-master ~]$")
     expect(page.locator("#conn")).to_have_text("live")
