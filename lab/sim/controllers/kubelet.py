@@ -232,10 +232,17 @@ class Kubelet(Controller):
         state = self.state
         uid = state["keys"].get(key)
         rec = state["pods"].get(uid) if uid else None
+        if rec is not None and pod is not None and pod["metadata"].get("uid") != rec["uid"] \
+                and rec.get("mirrorHash") and rec["mirrorHash"] == _mirror_hash(pod):
+            # A new mirror Pod of the same static Pod: the containers run on.
+            self._rebind(key, rec, pod["metadata"]["uid"])
         if rec is not None and (pod is None or pod["metadata"].get("uid") != rec["uid"]):
             self._forget(key, rec, stop=True)
             rec = None
         if pod is None:
+            return
+        if _mirror_hash(pod) and pod["metadata"].get("deletionTimestamp"):
+            # Deleting a mirror Pod stops nothing: the kubelet posts it again (static_pods.py).
             return
         node = (pod.get("spec") or {}).get("nodeName")
         host = self.world.hosts.get(node) if node else None
@@ -270,6 +277,8 @@ class Kubelet(Controller):
             "sandboxAt": now + SANDBOX_SECONDS, "sandboxReady": False, "terminating": None,
             "containers": [self._new_container(c) for c in (pod.get("spec") or {}).get("containers") or []],
         }
+        if _mirror_hash(pod):
+            rec["mirrorHash"] = _mirror_hash(pod)
         self.state["pods"][uid] = rec
         self.state["keys"][key] = uid
         return rec
@@ -281,6 +290,13 @@ class Kubelet(Controller):
                 "restartCount": 0, "containerID": "", "created": False, "logs": [], "previousLogs": [],
                 "fs": None, "proc": {}, "env": {}, "listens": [], "ready": False, "started": False,
                 "lastState": {}, "probes": {}, "startedAt": None}
+
+    def _rebind(self, key: str, rec: dict[str, Any], uid: str) -> None:
+        """The record (and the container runtime's files) now belong to Pod `uid`."""
+        self.state["pods"].pop(rec["uid"], None)
+        rec["uid"] = uid
+        self.state["pods"][uid] = rec
+        self.state["keys"][key] = uid
 
     def _forget(self, key: str, rec: dict[str, Any], stop: bool) -> None:
         """The Pod is gone: stop what still runs, release the sandbox's IP, drop the record."""
@@ -390,7 +406,10 @@ class Kubelet(Controller):
                 crec: dict[str, Any], now: float) -> None:
         workload = find_workload(spec)
         prefix = (self.world.profile.container_runtime.split("://", 1)[0] or "containerd")
-        crec.update(containerID=f"{prefix}://{self.world.random('kubelet').getrandbits(256):064x}", created=True,
+        # Static Pods draw their container IDs from a stream of their own, so the
+        # control plane's containers do not shift the IDs every other Pod gets.
+        stream = "kubelet-static" if rec.get("mirrorHash") else "kubelet"
+        crec.update(containerID=f"{prefix}://{self.world.random(stream).getrandbits(256):064x}", created=True,
                     imageID=image_id(spec.get("image", ""), workload), fs=None, proc={}, logs=[],
                     env=self._container_env(pod, rec, spec), probes={}, stopping=None)
         crec.pop("stopping", None)
@@ -759,6 +778,11 @@ class Kubelet(Controller):
     def _event(self, pod: dict[str, Any], crec: dict[str, Any], type_: str, reason: str, message: str) -> None:
         events.record(self.world, pod, type_, reason, message, COMPONENT, pod["spec"].get("nodeName"),
                       field_path=f"spec.containers{{{crec['name']}}}")
+
+
+def _mirror_hash(pod: dict[str, Any]) -> str:
+    """The static Pod's hash when `pod` is a mirror Pod, else ""."""
+    return ((pod.get("metadata") or {}).get("annotations") or {}).get("kubernetes.io/config.mirror", "")
 
 
 def _grace(pod: dict[str, Any], spec: dict[str, Any], probe_kind: str) -> float:

@@ -12,6 +12,7 @@ from typing import Any
 from .base import ContainerEnv, Request, Response, StartResult, Workload
 from .bootcamp import Bootcamp
 from .busybox import Busybox
+from .control_plane import IMAGES as _CONTROL_PLANE
 from .echoserver import EchoServer
 from .httpd import Httpd
 from .image import ImageRef, ImageWorkload, parse_image
@@ -57,6 +58,8 @@ def workload_for(container: dict[str, Any]) -> Workload:
         from ..proxy.kubeproxy import KubeProxyWorkload  # the proxy imports this package
 
         cls = KubeProxyWorkload
+    elif ref.registry == "registry.k8s.io" and ref.path in _CONTROL_PLANE:
+        cls = _CONTROL_PLANE[ref.path]
     return cls(ref) if cls else UnknownImage(ref)
 
 
