@@ -187,7 +187,13 @@ class World:
         return hashlib.sha256((text or "").encode()).hexdigest()
 
     def sync_apiserver(self) -> None:
-        """Restart the apiserver when its manifest changed, as the kubelet does."""
+        """Restart the apiserver when its manifest changed, as the kubelet does,
+        and let the kubelet see its other static Pods' files as they are now."""
+        self._sync_apiserver()
+        if self.profile.static_pods:
+            self.settle()  # the static Pods' file check runs in settle's tick
+
+    def _sync_apiserver(self) -> None:
         text = self.manifest_text()
         digest = self._digest(text)
         if digest == self._manifest_digest:
