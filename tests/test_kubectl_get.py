@@ -57,14 +57,19 @@ def test_several_types_get_kind_prefixes_and_a_blank_line(world):
 
 def test_get_all_all_namespaces(world):
     # kubeadm's kube-proxy DaemonSet (one Pod per node; the workers joined after the control plane)
-    # and its CoreDNS Deployment (two replicas on the control plane).
+    # and its CoreDNS Deployment (two replicas on the control plane); the mirror Pods of the
+    # control plane's static Pods (etcd, kube-apiserver, kube-controller-manager, kube-scheduler).
     assert run(world, "kubectl get all -A") == (
-        "NAMESPACE     NAME                           READY   STATUS    RESTARTS   AGE\n"
-        "kube-system   pod/coredns-5664774cf5-b8ch5   1/1     Running   0          3d1h\n"
-        "kube-system   pod/coredns-5664774cf5-h8dgh   1/1     Running   0          3d1h\n"
-        "kube-system   pod/kube-proxy-bkqts           1/1     Running   0          3d1h\n"
-        "kube-system   pod/kube-proxy-kpvq4           1/1     Running   0          3d\n"
-        "kube-system   pod/kube-proxy-rlsg4           1/1     Running   0          3d\n"
+        "NAMESPACE     NAME                                     READY   STATUS    RESTARTS   AGE\n"
+        "kube-system   pod/coredns-5664774cf5-b8ch5             1/1     Running   0          3d1h\n"
+        "kube-system   pod/coredns-5664774cf5-h8dgh             1/1     Running   0          3d1h\n"
+        "kube-system   pod/etcd-k8s-master                      1/1     Running   0          3d1h\n"
+        "kube-system   pod/kube-apiserver-k8s-master            1/1     Running   0          3d1h\n"
+        "kube-system   pod/kube-controller-manager-k8s-master   1/1     Running   0          3d1h\n"
+        "kube-system   pod/kube-proxy-bkqts                     1/1     Running   0          3d1h\n"
+        "kube-system   pod/kube-proxy-kpvq4                     1/1     Running   0          3d\n"
+        "kube-system   pod/kube-proxy-rlsg4                     1/1     Running   0          3d\n"
+        "kube-system   pod/kube-scheduler-k8s-master            1/1     Running   0          3d1h\n"
         "\n"
         "NAMESPACE     NAME                 TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)                  AGE\n"
         "default       service/kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP                  3d1h\n"
