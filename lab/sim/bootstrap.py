@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .api.server import ApiServer
+from . import flannel
+from .flannel import uses_flannel_pods
 from .profiles import NodeSpec, Profile
 
 NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -422,6 +424,12 @@ def bootstrap_objects(api: ApiServer, profile: Profile, before_workers_join: Cal
     if profile.name != "binary":
         # A binary install runs kube-proxy as a systemd service on each node instead.
         api.create(kube_proxy_daemonset(profile))
+    if uses_flannel_pods(profile):
+        # `kubectl apply -f kube-flannel.yml` after `kubeadm init`
+        api.create(flannel.namespace())
+        api.create(root_ca(flannel.NAMESPACE))
+        api.create(flannel.config_map(profile))
+        api.create(flannel.daemonset())
     api.create(coredns_deployment(profile))
     if before_workers_join is not None:
         before_workers_join()

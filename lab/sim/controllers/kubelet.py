@@ -391,9 +391,9 @@ class Kubelet(Controller):
         start = max(now, busy)
         have_layers = norm in images and images[norm] <= start + EPS
         if have_layers:
-            seconds = 0.3 + 0.6 * self.world.random("kubelet").random()   # only the manifest is fetched
+            seconds = 0.3 + 0.6 * self.world.random(_stream(rec)).random()   # only the manifest is fetched
         else:
-            seconds = float(getattr(workload, "pull_seconds", 3.0)) * (0.85 + 0.3 * self.world.random("kubelet").random())
+            seconds = float(getattr(workload, "pull_seconds", 3.0)) * (0.85 + 0.3 * self.world.random(_stream(rec)).random())
         ms = max(1, int(seconds * 1000))
         done = start + ms / 1000.0
         self.state["pullBusy"][node] = done
@@ -406,9 +406,7 @@ class Kubelet(Controller):
                 crec: dict[str, Any], now: float) -> None:
         workload = find_workload(spec)
         prefix = (self.world.profile.container_runtime.split("://", 1)[0] or "containerd")
-        # Static Pods draw their container IDs from a stream of their own, so the
-        # control plane's containers do not shift the IDs every other Pod gets.
-        stream = "kubelet-static" if rec.get("mirrorHash") else "kubelet"
+        stream = _stream(rec)
         crec.update(containerID=f"{prefix}://{self.world.random(stream).getrandbits(256):064x}", created=True,
                     imageID=image_id(spec.get("image", ""), workload), fs=None, proc={}, logs=[],
                     env=self._container_env(pod, rec, spec), probes={}, stopping=None)
@@ -724,10 +722,28 @@ class Kubelet(Controller):
             status["podIP"] = rec["ip"]
             status["podIPs"] = [{"ip": rec["ip"]}]
         status["startTime"] = old.get("startTime") or rec["startTime"]
+        if spec.get("initContainers"):
+            status["initContainerStatuses"] = old.get("initContainerStatuses") or \
+                self._init_statuses(spec["initContainers"], rec)
         status["containerStatuses"] = statuses
         if old.get("qosClass"):
             status["qosClass"] = old["qosClass"]
         return status
+
+    def _init_statuses(self, specs: list[dict[str, Any]], rec: dict[str, Any]) -> list[dict[str, Any]]:
+        """SIMPLIFICATION: init containers are not run one by one; each has run to
+        completion (exit 0) when the sandbox came up, as a `cp` of an install step does."""
+        prefix = (self.world.profile.container_runtime.split("://", 1)[0] or "containerd")
+        stamp = self.world.clock.timestamp()
+        out = []
+        for spec in specs:
+            image = spec.get("image", "")
+            cid = f"{prefix}://{self.world.random(_stream(rec)).getrandbits(256):064x}"
+            out.append({"name": spec.get("name", ""), "state": {"terminated": {
+                "exitCode": 0, "reason": "Completed", "startedAt": stamp, "finishedAt": stamp, "containerID": cid}},
+                "lastState": {}, "ready": True, "restartCount": 0, "image": normalize_image(image),
+                "imageID": image_id(image, find_workload(spec)), "containerID": cid, "started": False})
+        return out
 
     @staticmethod
     def _container_status(crec: dict[str, Any]) -> dict[str, Any]:
@@ -778,6 +794,15 @@ class Kubelet(Controller):
     def _event(self, pod: dict[str, Any], crec: dict[str, Any], type_: str, reason: str, message: str) -> None:
         events.record(self.world, pod, type_, reason, message, COMPONENT, pod["spec"].get("nodeName"),
                       field_path=f"spec.containers{{{crec['name']}}}")
+
+
+def _stream(rec: dict[str, Any]) -> str:
+    """The random stream of a Pod's pull times and container IDs: static Pods and the
+    add-ons' Pods draw from one of their own, so the cluster's system Pods do not
+    shift what every other Pod gets."""
+    from ..api.server import ADDON_NAMESPACES
+
+    return "kubelet-system" if rec.get("mirrorHash") or rec.get("namespace") in ADDON_NAMESPACES else "kubelet"
 
 
 def _mirror_hash(pod: dict[str, Any]) -> str:
