@@ -147,3 +147,11 @@ def test_minikube_has_its_control_plane_pods_and_binary_has_none():
     assert run(mini, "curl -sk https://172.17.0.71:8443/readyz") == ("ok", "", 0)
     binary = World.from_profile("binary")
     assert run(binary, "kubectl get pods -n kube-system -o name")[0] == "pod/coredns-5664774cf5-bkqts\n"
+
+
+def test_the_apiserver_from_a_pod_through_the_kubernetes_service():
+    world = World.from_profile("kubeadm")
+    run(world, "kubectl run n --image=nginx")
+    run(world, "sleep 20")
+    assert run(world, "kubectl exec n -- curl -sk https://kubernetes.default.svc/api") == (FORBIDDEN % "/api", "", 0)
+    assert run(world, "kubectl exec n -- curl -sk https://10.96.0.1/healthz") == ("ok", "", 0)
