@@ -115,14 +115,15 @@ def test_event_history_is_stored_row_by_row():
     rows = lambda: list(LabEvent.objects.filter(lab=lab).values_list("seq", flat=True))  # noqa: E731
     before = rows()
     assert before == sorted(before) and len(before) > 0
-    first = LabEvent.objects.get(lab=lab, seq=before[0])
+    # The newest stored event stays as it is (the oldest may leave the PERSISTED_EVENTS window).
+    first = LabEvent.objects.get(lab=lab, seq=before[-1])
     run_command(lab, "kubectl create namespace mine")
     after = rows()
     added = [seq for seq in after if seq not in before]
     assert len(added) == 1
     event = LabEvent.objects.get(lab=lab, seq=added[0]).data
     assert (event["type"], event["resource"], event["object"]["metadata"]["name"]) == ("ADDED", "namespaces", "mine")
-    kept = LabEvent.objects.get(lab=lab, seq=before[0])
+    kept = LabEvent.objects.get(lab=lab, seq=before[-1])
     assert (kept.pk, kept.digest, kept.data) == (first.pk, first.digest, first.data)
     world = load_world(lab)
     assert world.store.history[-1].object["metadata"]["name"] == "mine"
