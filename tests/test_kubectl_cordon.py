@@ -22,6 +22,13 @@ def proxy_pod(world: World, node: str) -> str:
     return name
 
 
+def daemon_pods(world: World, node: str) -> str:
+    """The DaemonSet-managed Pods drain ignores on the node: flannel's and kube-proxy's."""
+    flannel = [p["metadata"]["name"] for p in world.api.list("pods", "kube-flannel")
+               if p["spec"].get("nodeName") == node]
+    return ", ".join([f"kube-flannel/{n}" for n in flannel] + [f"kube-system/{proxy_pod(world, node)}"])
+
+
 def default_pods(world: World) -> list[dict]:
     return world.api.list("pods", "default")
 
@@ -61,11 +68,11 @@ def test_drain_refuses_pods_without_a_controller():
     world.api.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "lonely"},
                       "spec": {"nodeName": "k8s-node1", "containers": [{"name": "c", "image": "nginx"}]}})
     run(world, "sleep 10")
-    proxy = proxy_pod(world, "k8s-node1")
+    daemons = daemon_pods(world, "k8s-node1")
     pods = "default/lonely" if world.store.peek("pods", "default", "nginx-pod") is None else "default/lonely, default/nginx-pod"
     # Both refusals at once: one "cannot delete" error per reason, aggregated in brackets.
     both = (f"[cannot delete Pods that declare no controller (use --force to override): {pods}, "
-            f"cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/{proxy}]")
+            f"cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): {daemons}]")
     assert run(world, "kubectl drain k8s-node1") == (
         "node/k8s-node1 cordoned\n"
         f'error: unable to drain node "k8s-node1" due to error: {both}, continuing command...\n'
@@ -92,7 +99,7 @@ def test_drain_evicts_and_waits_for_graceful_termination():
     text, status = run(world, "kubectl drain k8s-node1 --ignore-daemonsets")
     assert status == 0
     assert text == ("node/k8s-node1 cordoned\n"
-                    f"Warning: ignoring DaemonSet-managed Pods: kube-system/{proxy_pod(world, 'k8s-node1')}\n"
+                    f"Warning: ignoring DaemonSet-managed Pods: {daemon_pods(world, 'k8s-node1')}\n"
                     + "".join(f"evicting pod default/{n}\n" for n in on_node1)
                     + "".join(f"pod/{n} evicted\n" for n in on_node1)
                     + "node/k8s-node1 drained\n")
@@ -111,7 +118,7 @@ def test_drain_force_warns_and_dry_run_client_lists():
                       "spec": {"nodeName": "k8s-node2", "containers": [{"name": "c", "image": "nginx"}]}})
     run(world, "sleep 10")
     warning = ("Warning: deleting Pods that declare no controller: default/lonely; "
-               f"ignoring DaemonSet-managed Pods: kube-system/{proxy_pod(world, 'k8s-node2')}\n")
+               f"ignoring DaemonSet-managed Pods: {daemon_pods(world, 'k8s-node2')}\n")
     assert run(world, "kubectl drain k8s-node2 --force --ignore-daemonsets --dry-run=client") == (
         "node/k8s-node2 cordoned (dry run)\n"
         + warning +
@@ -137,7 +144,7 @@ def test_drain_timeout_on_a_dead_node():
     assert status == 1
     first = names[0]
     assert text.startswith(f"node/{node} cordoned\n"
-                           f"Warning: ignoring DaemonSet-managed Pods: kube-system/{proxy_pod(world, node)}\n"
+                           f"Warning: ignoring DaemonSet-managed Pods: {daemon_pods(world, node)}\n"
                            + "".join(f"evicting pod default/{n}\n" for n in names))
     assert f'error when waiting for pod "{first}" terminating: global timeout reached: 20s' in text
     assert f"There are pending nodes to be drained:\n {node}\n" in text

@@ -91,5 +91,7 @@ def test_node_describer_gets_its_non_terminated_pods(world):
     related = related_objects(world.api, resolve("nodes"), node)
     [proxy] = [p["metadata"]["name"] for p in world.api.list("pods", "kube-system", label_selector="k8s-app=kube-proxy")
                if p["spec"]["nodeName"] == "k8s-node1"]
-    # The node's kube-proxy DaemonSet Pod is one of its non-terminated Pods too.
-    assert [p["metadata"]["name"] for p in related["pods"]] == ["a", proxy]
+    [flannel] = [p["metadata"]["name"] for p in world.api.list("pods", "kube-flannel")
+                 if p["spec"]["nodeName"] == "k8s-node1"]
+    # The node's flannel and kube-proxy DaemonSet Pods are among its non-terminated Pods too.
+    assert [p["metadata"]["name"] for p in related["pods"]] == ["a", flannel, proxy]

@@ -56,31 +56,38 @@ def test_several_types_get_kind_prefixes_and_a_blank_line(world):
 
 
 def test_get_all_all_namespaces(world):
-    # kubeadm's kube-proxy DaemonSet (one Pod per node; the workers joined after the control plane)
-    # and its CoreDNS Deployment (two replicas on the control plane).
-    assert run(world, "kubectl get all -A") == (
-        "NAMESPACE     NAME                           READY   STATUS    RESTARTS   AGE\n"
-        "kube-system   pod/coredns-5664774cf5-b8ch5   1/1     Running   0          3d1h\n"
-        "kube-system   pod/coredns-5664774cf5-h8dgh   1/1     Running   0          3d1h\n"
-        "kube-system   pod/kube-proxy-bkqts           1/1     Running   0          3d1h\n"
-        "kube-system   pod/kube-proxy-kpvq4           1/1     Running   0          3d\n"
-        "kube-system   pod/kube-proxy-rlsg4           1/1     Running   0          3d\n"
-        "\n"
-        "NAMESPACE     NAME                 TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)                  AGE\n"
-        "default       service/kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP                  3d1h\n"
-        "kube-system   service/kube-dns     ClusterIP   10.96.0.10   <none>        53/UDP,53/TCP,9153/TCP   3d1h\n"
-        "\n"
-        "NAMESPACE     NAME                        DESIRED   CURRENT   READY   UP-TO-DATE   AVAILABLE   "
-        "NODE SELECTOR            AGE\n"
-        "kube-system   daemonset.apps/kube-proxy   3         3         3       3            3           "
-        "kubernetes.io/os=linux   3d1h\n"
-        "\n"
-        "NAMESPACE     NAME                      READY   UP-TO-DATE   AVAILABLE   AGE\n"
-        "kube-system   deployment.apps/coredns   2/2     2            2           3d1h\n"
-        "\n"
-        "NAMESPACE     NAME                                 DESIRED   CURRENT   READY   AGE\n"
-        "kube-system   replicaset.apps/coredns-5664774cf5   2         2         2       3d1h\n",
-        "", 0)
+    # kubeadm's kube-proxy DaemonSet (one Pod per node; the workers joined after the control plane),
+    # flannel's DaemonSet, the control plane's mirror Pods (etcd, kube-apiserver,
+    # kube-controller-manager, kube-scheduler) and CoreDNS's Deployment (two replicas on the control plane).
+    assert run(world, "kubectl get all -A") == ("""\
+NAMESPACE      NAME                                     READY   STATUS    RESTARTS   AGE
+kube-flannel   pod/kube-flannel-ds-8lrq5                1/1     Running   0          3d
+kube-flannel   pod/kube-flannel-ds-gq7jn                1/1     Running   0          3d1h
+kube-flannel   pod/kube-flannel-ds-kg4z7                1/1     Running   0          3d
+kube-system    pod/coredns-5664774cf5-b8ch5             1/1     Running   0          3d1h
+kube-system    pod/coredns-5664774cf5-h8dgh             1/1     Running   0          3d1h
+kube-system    pod/etcd-k8s-master                      1/1     Running   0          3d1h
+kube-system    pod/kube-apiserver-k8s-master            1/1     Running   0          3d1h
+kube-system    pod/kube-controller-manager-k8s-master   1/1     Running   0          3d1h
+kube-system    pod/kube-proxy-bkqts                     1/1     Running   0          3d1h
+kube-system    pod/kube-proxy-kpvq4                     1/1     Running   0          3d
+kube-system    pod/kube-proxy-rlsg4                     1/1     Running   0          3d
+kube-system    pod/kube-scheduler-k8s-master            1/1     Running   0          3d1h
+
+NAMESPACE     NAME                 TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)                  AGE
+default       service/kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP                  3d1h
+kube-system   service/kube-dns     ClusterIP   10.96.0.10   <none>        53/UDP,53/TCP,9153/TCP   3d1h
+
+NAMESPACE      NAME                             DESIRED   CURRENT   READY   UP-TO-DATE   AVAILABLE   NODE SELECTOR            AGE
+kube-flannel   daemonset.apps/kube-flannel-ds   3         3         3       3            3           <none>                   3d1h
+kube-system    daemonset.apps/kube-proxy        3         3         3       3            3           kubernetes.io/os=linux   3d1h
+
+NAMESPACE     NAME                      READY   UP-TO-DATE   AVAILABLE   AGE
+kube-system   deployment.apps/coredns   2/2     2            2           3d1h
+
+NAMESPACE     NAME                                 DESIRED   CURRENT   READY   AGE
+kube-system   replicaset.apps/coredns-5664774cf5   2         2         2       3d1h
+""", "", 0)
 
 
 def test_no_resources_messages(world):

@@ -115,6 +115,8 @@ def test_pods_of_a_dead_node_are_marked_not_ready_then_evicted_after_300s():
     [proxy] = [p["metadata"]["name"] for p in world.api.list("pods", "kube-system", label_selector="k8s-app=kube-proxy")
                if p["spec"]["nodeName"] == "k8s-node1"]
     assert world.store.peek("pods", "kube-system", proxy)["metadata"].get("deletionTimestamp") is None
+    [flannel] = [p["metadata"]["name"] for p in world.api.list("pods", "kube-flannel")
+                 if p["spec"]["nodeName"] == "k8s-node1"]
     mine = [(e["type"], e["reason"], e["involvedObject"]["kind"], e["involvedObject"]["name"], e["message"],
              e["source"]["component"]) for e in world.api.list("events")
             if e["source"].get("component") in ("node-controller", "taint-eviction-controller")]
@@ -123,7 +125,9 @@ def test_pods_of_a_dead_node_are_marked_not_ready_then_evicted_after_300s():
         ("Warning", "NodeNotReady", "Pod", "web", "Node is not ready", "node-controller"),
         ("Normal", "TaintManagerEviction", "Pod", "web", "Marking for deletion Pod default/web",
          "taint-eviction-controller"),
-        # The node's kube-proxy Pod is marked not ready too, but tolerates the NoExecute taints forever.
+        # The node's flannel and kube-proxy Pods are marked not ready too, but tolerate the NoExecute
+        # taints forever.
+        ("Warning", "NodeNotReady", "Pod", flannel, "Node is not ready", "node-controller"),
         ("Warning", "NodeNotReady", "Pod", proxy, "Node is not ready", "node-controller"),
     ]
 

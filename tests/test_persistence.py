@@ -115,7 +115,8 @@ def test_event_history_is_stored_row_by_row():
     rows = lambda: list(LabEvent.objects.filter(lab=lab).values_list("seq", flat=True))  # noqa: E731
     before = rows()
     assert before == sorted(before) and len(before) > 0
-    first = LabEvent.objects.get(lab=lab, seq=before[0])
+    # The newest stored event stays as it is (the oldest may leave the PERSISTED_EVENTS window).
+    first = LabEvent.objects.get(lab=lab, seq=before[-1])
     run_command(lab, "kubectl create namespace mine")
     after = rows()
     added = [seq for seq in after if seq not in before]
@@ -127,7 +128,7 @@ def test_event_history_is_stored_row_by_row():
         ("ADDED", "configmaps", "kube-root-ca.crt"), ("ADDED", "namespaces", "mine"),
         ("ADDED", "serviceaccounts", "default")]
     assert events[0]["resource"] == "namespaces"
-    kept = LabEvent.objects.get(lab=lab, seq=before[0])
+    kept = LabEvent.objects.get(lab=lab, seq=before[-1])
     assert (kept.pk, kept.digest, kept.data) == (first.pk, first.digest, first.data)
     world = load_world(lab)
     assert [e.resource_version for e in world.store.history[-3:]] == added

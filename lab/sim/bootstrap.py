@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .api.server import ApiServer
+from . import flannel
+from .flannel import uses_flannel_pods
 from .profiles import NodeSpec, Profile
 
 NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -456,6 +458,13 @@ def bootstrap_objects(api: ApiServer, profile: Profile, before_workers_join: Cal
         api.create(service_account("kube-system", "kube-proxy"))
         api.create(kube_proxy_daemonset(profile))
     api.create(service_account("kube-system", "coredns"))
+    if uses_flannel_pods(profile):
+        # `kubectl apply -f kube-flannel.yml` after `kubeadm init`
+        api.create(flannel.namespace())
+        api.create(root_ca(flannel.NAMESPACE))
+        api.create(service_account(flannel.NAMESPACE, "flannel"))
+        api.create(flannel.config_map(profile))
+        api.create(flannel.daemonset())
     api.create(coredns_deployment(profile))
     if before_workers_join is not None:
         before_workers_join()

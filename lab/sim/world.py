@@ -21,6 +21,7 @@ from .api.server import ApiServer, ApiServerConfig
 from .api.store import Store, WatchEvent
 from .apiserver_manifest import MANIFEST_PATH, ManifestError, parse_manifest, render_manifest
 from .bootstrap import bootstrap_objects
+from .static_manifests import static_manifests
 from .clock import Clock, format_time, parse_time
 from .controllers import build_controllers
 from .fs import HostFS
@@ -90,6 +91,9 @@ class World:
         if _bootstrap:
             self._write_host_files()
             self._manifest_digest = self._digest(self.manifest_text())
+            for controller in self.controllers.controllers:
+                if controller.name == "staticPods":
+                    controller.preload_images()
             bootstrap_objects(self.api, profile, before_workers_join=lambda: self.advance(self.JOIN_SECONDS))
             self.settle()
             self._arrive(parse_time(profile.lab_start))
@@ -144,6 +148,8 @@ class World:
         cp = self.hosts[self.profile.control_plane]
         cp.fs.mkdir("/etc/kubernetes/manifests", parents=True)
         cp.fs.write(MANIFEST_PATH, render_manifest(self.profile))
+        for path, text in static_manifests(self.profile).items():
+            cp.fs.write(path, text)
         from .dns.resolvconf import write_host_files
 
         write_host_files(self)  # /etc/resolv.conf and /etc/hosts of every machine
@@ -181,7 +187,13 @@ class World:
         return hashlib.sha256((text or "").encode()).hexdigest()
 
     def sync_apiserver(self) -> None:
-        """Restart the apiserver when its manifest changed, as the kubelet does."""
+        """Restart the apiserver when its manifest changed, as the kubelet does,
+        and let the kubelet see its other static Pods' files as they are now."""
+        self._sync_apiserver()
+        if self.profile.static_pods:
+            self.settle()  # the static Pods' file check runs in settle's tick
+
+    def _sync_apiserver(self) -> None:
         text = self.manifest_text()
         digest = self._digest(text)
         if digest == self._manifest_digest:

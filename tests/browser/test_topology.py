@@ -117,7 +117,7 @@ def test_a_new_lab_shows_its_nodes_and_system_pods(page: Page, lab_server, artif
     run(page, "kubectl get pods -A -o wide")
     wait_for_diagram(page, "cy.nodes('[kind = \"Pod\"]').length > 0")
     table = pods_table(page)
-    assert {k.split("/")[0] for k in table} == {"kube-system"}
+    assert {k.split("/")[0] for k in table} == {"kube-flannel", "kube-system"}
     assert_diagram_matches(page, table)
     regions = page.evaluate("() => window.serviceLab.cy.nodes('[kind = \"Node\"]').map((n) => n.data('label'))")
     assert regions == ["k8s-master  192.168.56.10\nReady", "k8s-node1  192.168.56.11\nReady",

@@ -282,7 +282,10 @@ def default_pod(pod: dict[str, Any]) -> None:
     # DefaultTolerationSeconds admission plugin.
     tolerations = spec.get("tolerations") or []
     have = {(t.get("key"), t.get("effect")) for t in tolerations}
-    tolerates_all = any(not t.get("key") and t.get("operator") == "Exists" and not t.get("effect") for t in tolerations)
+    # An empty key with operator Exists tolerates every taint of its effect (both are NoExecute),
+    # as TolerationsTolerateTaint decides: a static Pod's `:NoExecute op=Exists` gets neither.
+    tolerates_all = any(not t.get("key") and t.get("operator") == "Exists" and t.get("effect", "") in ("", "NoExecute")
+                        for t in tolerations)
     added = list(tolerations)
     if not tolerates_all:
         for tol in (NOT_READY_TOLERATION, UNREACHABLE_TOLERATION):

@@ -315,7 +315,7 @@ class ApiServer:
         alphabet = "bcdfghjklmnpqrstvwxz2456789"
         base = base[:58]
         while True:
-            stream = self._random(f"names:{res.group_resource}")
+            stream = self._random(name_stream(res.group_resource, ns))
             name = base + "".join(alphabet[stream.randrange(len(alphabet))] for _ in range(5))
             if self.store.peek(res.group_resource, ns, name) is None:
                 return name
@@ -745,6 +745,18 @@ class ApiServer:
         if obj is not None:
             self._remove(res, obj)
             self._delete_dependents(obj)
+
+
+#: namespaces of add-ons installed with the cluster, whose generated names come from a
+#: stream of their own, so that installing the add-on shifts no other object's name
+ADDON_NAMESPACES = frozenset({"kube-flannel"})
+
+
+def name_stream(group_resource: str, namespace: str) -> str:
+    """The random stream of generated names for objects of one resource (and add-on namespace)."""
+    if namespace in ADDON_NAMESPACES:
+        return f"names:{group_resource}:{namespace}"
+    return f"names:{group_resource}"
 
 
 class ConnectionRefused(Exception):

@@ -251,10 +251,17 @@ class Kubelet(Controller):
         state = self.state
         uid = state["keys"].get(key)
         rec = state["pods"].get(uid) if uid else None
+        if rec is not None and pod is not None and pod["metadata"].get("uid") != rec["uid"] \
+                and rec.get("mirrorHash") and rec["mirrorHash"] == _mirror_hash(pod):
+            # A new mirror Pod of the same static Pod: the containers run on.
+            self._rebind(key, rec, pod["metadata"]["uid"])
         if rec is not None and (pod is None or pod["metadata"].get("uid") != rec["uid"]):
             self._forget(key, rec, stop=True)
             rec = None
         if pod is None:
+            return
+        if _mirror_hash(pod) and pod["metadata"].get("deletionTimestamp"):
+            # Deleting a mirror Pod stops nothing: the kubelet posts it again (static_pods.py).
             return
         node = (pod.get("spec") or {}).get("nodeName")
         host = self.world.hosts.get(node) if node else None
@@ -289,6 +296,8 @@ class Kubelet(Controller):
             "sandboxAt": now + SANDBOX_SECONDS, "sandboxReady": False, "terminating": None,
             "containers": [self._new_container(c) for c in (pod.get("spec") or {}).get("containers") or []],
         }
+        if _mirror_hash(pod):
+            rec["mirrorHash"] = _mirror_hash(pod)
         self.state["pods"][uid] = rec
         self.state["keys"][key] = uid
         return rec
@@ -300,6 +309,13 @@ class Kubelet(Controller):
                 "restartCount": 0, "containerID": "", "created": False, "logs": [], "previousLogs": [],
                 "fs": None, "proc": {}, "env": {}, "listens": [], "ready": False, "started": False,
                 "lastState": {}, "probes": {}, "startedAt": None}
+
+    def _rebind(self, key: str, rec: dict[str, Any], uid: str) -> None:
+        """The record (and the container runtime's files) now belong to Pod `uid`."""
+        self.state["pods"].pop(rec["uid"], None)
+        rec["uid"] = uid
+        self.state["pods"][uid] = rec
+        self.state["keys"][key] = uid
 
     def _forget(self, key: str, rec: dict[str, Any], stop: bool) -> None:
         """The Pod is gone: stop what still runs, release the sandbox's IP, drop the record."""
@@ -415,9 +431,9 @@ class Kubelet(Controller):
             return
         have_layers = norm in images and images[norm] <= start + EPS
         if have_layers:
-            seconds = 0.3 + 0.6 * self.world.random("kubelet").random()   # only the manifest is fetched
+            seconds = 0.3 + 0.6 * self.world.random(_stream(rec)).random()   # only the manifest is fetched
         else:
-            seconds = float(getattr(workload, "pull_seconds", 3.0)) * (0.85 + 0.3 * self.world.random("kubelet").random())
+            seconds = float(getattr(workload, "pull_seconds", 3.0)) * (0.85 + 0.3 * self.world.random(_stream(rec)).random())
         ms = max(1, int(seconds * 1000))
         done = start + ms / 1000.0
         self.state["pullBusy"][node] = done
@@ -448,7 +464,8 @@ class Kubelet(Controller):
                 crec: dict[str, Any], now: float) -> None:
         workload = find_workload(spec)
         prefix = (self.world.profile.container_runtime.split("://", 1)[0] or "containerd")
-        crec.update(containerID=f"{prefix}://{self.world.random('kubelet').getrandbits(256):064x}", created=True,
+        stream = _stream(rec)
+        crec.update(containerID=f"{prefix}://{self.world.random(stream).getrandbits(256):064x}", created=True,
                     imageID=image_id(spec.get("image", ""), workload), fs=None, proc={}, logs=[],
                     env=self._container_env(pod, rec, spec), probes={}, stopping=None)
         crec.pop("stopping", None)
@@ -763,10 +780,28 @@ class Kubelet(Controller):
             status["podIP"] = rec["ip"]
             status["podIPs"] = [{"ip": rec["ip"]}]
         status["startTime"] = old.get("startTime") or rec["startTime"]
+        if spec.get("initContainers"):
+            status["initContainerStatuses"] = old.get("initContainerStatuses") or \
+                self._init_statuses(spec["initContainers"], rec)
         status["containerStatuses"] = statuses
         if old.get("qosClass"):
             status["qosClass"] = old["qosClass"]
         return status
+
+    def _init_statuses(self, specs: list[dict[str, Any]], rec: dict[str, Any]) -> list[dict[str, Any]]:
+        """SIMPLIFICATION: init containers are not run one by one; each has run to
+        completion (exit 0) when the sandbox came up, as a `cp` of an install step does."""
+        prefix = (self.world.profile.container_runtime.split("://", 1)[0] or "containerd")
+        stamp = self.world.clock.timestamp()
+        out = []
+        for spec in specs:
+            image = spec.get("image", "")
+            cid = f"{prefix}://{self.world.random(_stream(rec)).getrandbits(256):064x}"
+            out.append({"name": spec.get("name", ""), "state": {"terminated": {
+                "exitCode": 0, "reason": "Completed", "startedAt": stamp, "finishedAt": stamp, "containerID": cid}},
+                "lastState": {}, "ready": True, "restartCount": 0, "image": normalize_image(image),
+                "imageID": image_id(image, find_workload(spec)), "containerID": cid, "started": False})
+        return out
 
     @staticmethod
     def _container_status(crec: dict[str, Any]) -> dict[str, Any]:
@@ -819,6 +854,20 @@ class Kubelet(Controller):
     def _event(self, pod: dict[str, Any], crec: dict[str, Any], type_: str, reason: str, message: str) -> None:
         events.record(self.world, pod, type_, reason, message, COMPONENT, pod["spec"].get("nodeName"),
                       field_path=f"spec.containers{{{crec['name']}}}")
+
+
+def _stream(rec: dict[str, Any]) -> str:
+    """The random stream of a Pod's pull times and container IDs: static Pods and the
+    add-ons' Pods draw from one of their own, so the cluster's system Pods do not
+    shift what every other Pod gets."""
+    from ..api.server import ADDON_NAMESPACES
+
+    return "kubelet-system" if rec.get("mirrorHash") or rec.get("namespace") in ADDON_NAMESPACES else "kubelet"
+
+
+def _mirror_hash(pod: dict[str, Any]) -> str:
+    """The static Pod's hash when `pod` is a mirror Pod, else ""."""
+    return ((pod.get("metadata") or {}).get("annotations") or {}).get("kubernetes.io/config.mirror", "")
 
 
 def _grace(pod: dict[str, Any], spec: dict[str, Any], probe_kind: str) -> float:

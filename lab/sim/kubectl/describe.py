@@ -303,8 +303,16 @@ def _describe_state(name: str, state: dict, w: PrefixWriter) -> None:
         w.write(2, f"{name}:\tWaiting\n")
 
 
+def _field_value(meta: dict, path: str) -> str:
+    """kubectl's EnvValueRetriever: fieldpath.ExtractFieldPathAsString on the Pod (what it cannot
+    extract, such as spec.nodeName, prints empty)."""
+    if path in ("metadata.name", "metadata.namespace", "metadata.uid"):
+        return str(meta.get(path.split(".", 1)[1], ""))
+    return ""
+
+
 def _describe_containers(label: str, containers: list[dict], statuses: list[dict] | None,
-                         w: PrefixWriter, space: str) -> None:
+                         w: PrefixWriter, space: str, pod_meta: dict | None = None) -> None:
     by_name = {s.get("name"): s for s in statuses or []}
     w.write(0, f"{space}{label}:{' <none>' if not containers else ''}\n")
     for c in containers:
@@ -354,7 +362,8 @@ def _describe_containers(label: str, containers: list[dict], statuses: list[dict
             vf = e["valueFrom"]
             if vf.get("fieldRef"):
                 fr = vf["fieldRef"]
-                w.write(3, f"{e.get('name', '')}:\t (v1:{fr.get('fieldPath', '')})\n")
+                value = _field_value(pod_meta, fr.get("fieldPath", "")) if pod_meta is not None else ""
+                w.write(3, f"{e.get('name', '')}:\t{value} ({fr.get('apiVersion') or 'v1'}:{fr.get('fieldPath', '')})\n")
             elif vf.get("configMapKeyRef"):
                 r = vf["configMapKeyRef"]
                 w.write(3, f"{e.get('name', '')}:\t<set to the key '{r.get('key', '')}' of config map '{r.get('name', '')}'>\tOptional: {str(bool(r.get('optional'))).lower()}\n")
@@ -505,8 +514,10 @@ def describe_pod(pod: dict, related: dict, now: datetime) -> str:
     if st.get("nominatedNodeName"):
         w.write(0, f"NominatedNodeName:\t{st['nominatedNodeName']}\n")
     if spec.get("initContainers"):
-        _describe_containers("Init Containers", spec["initContainers"], st.get("initContainerStatuses"), w, "")
-    _describe_containers("Containers", spec.get("containers") or [], st.get("containerStatuses") or [], w, "")
+        _describe_containers("Init Containers", spec["initContainers"], st.get("initContainerStatuses"), w, "",
+                             pod.get("metadata") or {})
+    _describe_containers("Containers", spec.get("containers") or [], st.get("containerStatuses") or [], w, "",
+                         pod.get("metadata") or {})
     if spec.get("readinessGates"):
         w.write(0, "Readiness Gates:\n  Type\tStatus\n")
         conds = {c.get("type"): c.get("status") for c in st.get("conditions") or []}

@@ -39,8 +39,18 @@ class Options:
     data: list[str] = field(default_factory=list)
     location: bool = False
     fail: bool = False
+    insecure: bool = False
     agent: str = AGENT
     urls: list[str] = field(default_factory=list)
+
+
+#: what curl 7.61 adds after error 60
+CERT_HELP = """More details here: https://curl.haxx.se/docs/sslcerts.html
+
+curl failed to verify the legitimacy of the server and therefore could not
+establish a secure connection to it. To learn more about this situation and
+how to fix it, please visit the web page mentioned above.
+"""
 
 
 class CurlExit(Exception):
@@ -51,17 +61,17 @@ class CurlExit(Exception):
 
 
 _FLAGS = {"s": "silent", "S": "show_error", "v": "verbose", "i": "include", "I": "head", "L": "location",
-          "f": "fail", "O": "remote_name"}
+          "f": "fail", "O": "remote_name", "k": "insecure"}
 _VALUED = {"o": "output", "w": "write_out", "m": "max_time", "H": "headers", "X": "method", "d": "data",
            "A": "agent"}
 _LONG_FLAGS = {"silent": "silent", "show-error": "show_error", "verbose": "verbose", "include": "include",
                "head": "head", "location": "location", "fail": "fail", "remote-name": "remote_name",
-               "insecure": None, "http1.1": None, "ipv4": None, "no-progress-meter": "silent_meter"}
+               "insecure": "insecure", "http1.1": None, "ipv4": None, "no-progress-meter": "silent_meter"}
 _LONG_VALUED = {"output": "output", "write-out": "write_out", "max-time": "max_time",
                 "connect-timeout": "connect_timeout", "header": "headers", "request": "method",
                 "data": "data", "data-raw": "data", "data-binary": "data", "user-agent": "agent",
                 "url": "urls"}
-_IGNORED_SHORT = {"k", "4", "6", "#"}
+_IGNORED_SHORT = {"4", "6", "#"}
 
 
 def parse_args(args: list[str]) -> Options:
@@ -245,10 +255,21 @@ def _one(ctx: Any, opts: Options, text: str) -> int:
             ctx.err(f"* Connected to {url.host} ({ip}) port {url.port} (#0)\n")
         reached = _Reached(ip, url.port, redirects=redirects)
         if url.scheme == "https":
-            if meter:
-                ctx.err(_meter_line(0, 0))
-            return _fail(ctx, opts, 35, "error:1408F10B:SSL routines:ssl3_get_record:wrong version number", meter,
-                         reached)
+            tls = getattr(conn.workload, "tls_ports", None)
+            if tls is None or conn.port not in tls(conn.env):
+                if meter:
+                    ctx.err(_meter_line(0, 0))
+                return _fail(ctx, opts, 35, "error:1408F10B:SSL routines:ssl3_get_record:wrong version number",
+                             meter, reached)
+            if not opts.insecure:
+                # The server's certificate is signed by the cluster's CA, which the client does not trust.
+                if meter:
+                    ctx.err(_meter_line(0, 0))
+                code = _fail(ctx, opts, 60, "SSL certificate problem: unable to get local issuer certificate",
+                             meter, reached)
+                if not opts.silent or opts.show_error:
+                    ctx.err(CERT_HELP)
+                return code
         request = _request(opts, url)
         if v:
             ctx.err(f"> {request.request_line}\r\n" + "".join(f"> {k}: {val}\r\n" for k, val in request.headers)

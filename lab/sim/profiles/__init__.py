@@ -48,6 +48,9 @@ class Profile:
     load_balancer_pool: tuple[str, ...] = ()
     #: seconds between EnsuringLoadBalancer and EnsuredLoadBalancer
     load_balancer_seconds: float = 0.0
+    #: the control plane runs as static Pods from /etc/kubernetes/manifests (kubeadm, minikube);
+    #: False: as systemd services (a binary install), so no mirror Pods
+    static_pods: bool = False
 
     @property
     def control_plane_node(self) -> NodeSpec:
@@ -86,4 +89,5 @@ def load_profile(name: str) -> Profile:
         nodes=nodes, external_name=data["external"]["name"], external_ip=data["external"]["ip"],
         load_balancer_pool=tuple((data.get("loadBalancerPool") or {}).get("addresses") or ()),
         load_balancer_seconds=float((data.get("loadBalancerPool") or {}).get("provisioningSeconds") or 0),
+        static_pods=bool(data.get("staticPods", False)),
     )

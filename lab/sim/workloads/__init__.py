@@ -12,7 +12,9 @@ from typing import Any
 from .base import ContainerEnv, Request, Response, StartResult, Workload
 from .bootcamp import Bootcamp
 from .busybox import Busybox
+from .control_plane import IMAGES as _CONTROL_PLANE
 from .echoserver import EchoServer
+from .flannel import Flannel
 from .httpd import Httpd
 from .image import ImageRef, ImageWorkload, parse_image
 from .nginx import Nginx
@@ -21,7 +23,7 @@ from .python import Python
 __all__ = ["ContainerEnv", "Request", "Response", "StartResult", "Workload", "ImageWorkload",
            "ImageRef", "parse_image", "workload_for", "UnknownImage"]
 
-_DOCKER_HUB = {"nginx": Nginx, "httpd": Httpd, "busybox": Busybox, "python": Python,
+_DOCKER_HUB = {"flannel/flannel": Flannel, "flannel/flannel-cni-plugin": Flannel, "nginx": Nginx, "httpd": Httpd, "busybox": Busybox, "python": Python,
                "jocatalin/kubernetes-bootcamp": Bootcamp}
 _ECHOSERVER_REGISTRIES = {"registry.k8s.io", "k8s.gcr.io", "gcr.io"}
 
@@ -57,6 +59,8 @@ def workload_for(container: dict[str, Any]) -> Workload:
         from ..proxy.kubeproxy import KubeProxyWorkload  # the proxy imports this package
 
         cls = KubeProxyWorkload
+    elif ref.registry == "registry.k8s.io" and ref.path in _CONTROL_PLANE:
+        cls = _CONTROL_PLANE[ref.path]
     return cls(ref) if cls else UnknownImage(ref)
 
 
