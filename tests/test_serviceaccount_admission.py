@@ -50,7 +50,8 @@ def test_every_namespace_has_a_default_service_account():
     assert w.run("kubectl get sa").stdout == "NAME      SECRETS   AGE\ndefault   0         3d1h\n"
     listed = w.run("kubectl get sa -A --no-headers").stdout.splitlines()
     assert [line.split()[:2] for line in listed if not line.startswith("kube-system")] == [
-        ["default", "default"], ["kube-node-lease", "default"], ["kube-public", "default"]]
+        ["default", "default"], ["kube-flannel", "default"], ["kube-flannel", "flannel"],
+        ["kube-node-lease", "default"], ["kube-public", "default"]]
 
 
 def test_kube_system_lists_the_controller_managers_accounts():
