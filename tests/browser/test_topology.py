@@ -214,12 +214,22 @@ def test_events_feed_lists_the_labs_events(page: Page, lab_server, artifacts):
 
 
 def click_element(page: Page, element_id: str) -> None:
-    """Click a diagram element where it is drawn (a region: its label, above its Pods)."""
-    box = page.evaluate("""(id) => {
+    """Click a diagram element where it is drawn (a region: near its bottom-left corner, below and
+    beside its Pods and clear of the edges that reach them), once the diagram has stopped moving
+    (system Pods still arriving move the regions and the view's fit)."""
+    where = """(id) => {
         const cy = window.serviceLab.cy; const n = cy.getElementById(id); const b = n.renderedBoundingBox({includeLabels: false});
         const r = cy.container().getBoundingClientRect();
-        return {x: r.left + (b.x1 + b.x2) / 2, y: r.top + (n.isParent() ? b.y2 - 4 : (b.y1 + b.y2) / 2)};
-    }""", element_id)
+        if (n.isParent()) return {x: Math.round(r.left + b.x1 + 20), y: Math.round(r.top + b.y2 - 4)};  // past the rounded corner
+        return {x: Math.round(r.left + (b.x1 + b.x2) / 2), y: Math.round(r.top + (b.y1 + b.y2) / 2)};
+    }"""
+    box = page.evaluate(where, element_id)
+    for _ in range(40):
+        page.wait_for_timeout(250)
+        again = page.evaluate(where, element_id)
+        if again == box:
+            break
+        box = again
     page.mouse.click(box["x"], box["y"])
 
 
