@@ -187,7 +187,10 @@ def test_send_initial_events_ends_with_the_annotated_bookmark(lab):
     watch = Watch(lab, watch_request("api/v1/namespaces", sendInitialEvents="true", allowWatchBookmarks="true",
                                      resourceVersionMatch="NotOlderThan"))
     lines = watch.start()
-    assert [e[0] for e in events(lines)] == ["ADDED"] * 4 + ["BOOKMARK"]
+    # default, kube-flannel, kube-node-lease, kube-public, kube-system
+    assert [e[0] for e in events(lines)] == ["ADDED"] * 5 + ["BOOKMARK"]
+    assert sorted(json.loads(line)["object"]["metadata"]["name"] for line in lines[:-1]) == [
+        "default", "kube-flannel", "kube-node-lease", "kube-public", "kube-system"]
     bookmark = json.loads(lines[-1])["object"]
     assert bookmark["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
 
